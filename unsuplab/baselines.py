@@ -1,0 +1,42 @@
+"""Classical baselines every lesson measures a network against.
+
+PCA is the linear autoencoder: encode ``z = W^T (x - mu)``, decode ``x_hat = W z + mu``
+with ``W`` the top principal directions (the optimum of a linear AE's squared
+error spans the same subspace; Baldi and Hornik, 1989).
+"""
+
+import numpy as np
+from sklearn.decomposition import PCA
+
+from .validation import positive_int
+
+
+def flat(x):
+    """(N, ...) -> (N, features) float32."""
+    x = np.asarray(x, dtype="float32")
+    return x.reshape(len(x), -1)
+
+
+def mse(a, b):
+    """Mean squared error over all pixels, as a float."""
+    a, b = np.asarray(a, "float64"), np.asarray(b, "float64")
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}.")
+    return float(np.mean((a - b) ** 2))
+
+
+def fit_pca(x_train, n_components, seed=0):
+    """A fitted scikit-learn PCA on flattened training images."""
+    n_components = positive_int(n_components, "n_components")
+    x = flat(x_train)
+    if n_components > min(x.shape):
+        raise ValueError(f"`n_components` must be at most {min(x.shape)} for data of shape {x.shape}, got {n_components}.")
+    return PCA(n_components=n_components, random_state=seed).fit(x)
+
+
+def pca_reconstruct(x_train, x_test, n_components, seed=0):
+    """PCA with ``n_components`` fitted on ``x_train``; returns (reconstructions of x_test, codes, test MSE)."""
+    pca = fit_pca(x_train, n_components, seed)
+    codes = pca.transform(flat(x_test))
+    x_hat = pca.inverse_transform(codes).reshape(np.shape(x_test)).astype("float32")
+    return x_hat, codes.astype("float32"), mse(x_hat, x_test)

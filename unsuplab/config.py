@@ -1,0 +1,51 @@
+"""Fast mode: one switch that shrinks epochs and sample counts for CI.
+
+Set the environment variable ``UNSUPLAB_FAST=1`` (``make test`` and CI do) and
+every lesson, test and benchmark trains on fewer samples for fewer epochs.
+Full mode, the default a student gets, is the one whose numbers we quote.
+
+    >>> from unsuplab.config import pick
+    >>> epochs = pick(full=30, fast=1)
+"""
+
+import os
+
+FAST_ENV = "UNSUPLAB_FAST"
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def is_fast():
+    """True when the environment asks for fast mode (``UNSUPLAB_FAST=1``)."""
+    value = os.environ.get(FAST_ENV, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(
+        f"{FAST_ENV}={value!r} is not understood; expected 1/true/yes/on or 0/false/no/off."
+    )
+
+
+def pick(full, fast):
+    """Return ``fast`` in fast mode and ``full`` otherwise."""
+    return fast if is_fast() else full
+
+
+def mode_name():
+    return "FAST" if is_fast() else "FULL"
+
+
+def banner():
+    """Print, and return, one line that says which mode runs and which Keras backend."""
+    import keras
+
+    if is_fast():
+        line = (f"unsuplab: FAST mode ({FAST_ENV}=1): few samples and epochs, "
+                "numbers are NOT meaningful. Unset it for the real run.")
+    else:
+        line = (f"unsuplab: FULL mode: the numbers quoted in the course "
+                f"(set {FAST_ENV}=1 for a quick smoke run).")
+    line += f" Keras {keras.__version__}, backend {keras.backend.backend()}."
+    print(line)
+    return line

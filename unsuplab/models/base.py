@@ -1,0 +1,42 @@
+"""The model every autoencoder builder returns: an encoder and a decoder, saved as one ``.keras`` file."""
+
+import keras
+
+
+@keras.saving.register_keras_serializable(package="unsuplab")
+class Autoencoder(keras.Model):
+    """``x_hat = decoder(encoder(x))``, with ``.encoder`` and ``.decoder`` usable on their own.
+
+    Penalties (sparsity, contraction, KL) are added by layers inside the encoder
+    with ``add_loss``, so ``compile(loss=...)`` + ``fit(x, x)`` trains every variant
+    on every backend.
+    """
+
+    def __init__(self, encoder, decoder, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.decoder = decoder
+
+    def call(self, inputs, training=None):
+        return self.decoder(self.encoder(inputs, training=training), training=training)
+
+    def encode(self, x, batch_size=256):
+        """The codes of ``x`` as a NumPy array."""
+        return self.encoder.predict(x, batch_size=batch_size, verbose=0)
+
+    def reconstruct(self, x, batch_size=256):
+        """The reconstructions of ``x`` as a NumPy array."""
+        return self.predict(x, batch_size=batch_size, verbose=0)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(encoder=keras.saving.serialize_keras_object(self.encoder),
+                      decoder=keras.saving.serialize_keras_object(self.decoder))
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
+        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
+        return cls(encoder, decoder, **config)

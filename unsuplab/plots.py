@@ -1,0 +1,102 @@
+"""Plot helpers for the lessons: plain matplotlib, fine in a notebook and headless."""
+
+import matplotlib.pyplot as plt  # picks Agg by itself where there is no display
+import numpy as np
+
+
+def _show(img, ax, cmap):
+    img = np.asarray(img)
+    if img.ndim == 3 and img.shape[-1] == 1:
+        img = img[..., 0]
+    if img.ndim == 1:  # a flat vector: make it as square as possible
+        side = int(round(np.sqrt(img.size)))
+        img = img.reshape(side, -1) if side * (img.size // side) == img.size else img[None]
+    ax.imshow(np.clip(img, 0, 1) if img.ndim == 3 else img, cmap=None if img.ndim == 3 else cmap,
+              vmin=None if img.ndim == 3 else 0.0, vmax=None if img.ndim == 3 else 1.0,
+              interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def image_grid(rows, n=10, title=None, cmap="gray", scale=1.1, col_titles=None):
+    """Draw images in rows, each row with its title on the left.
+
+    ``rows`` maps a row title to an array of images, e.g.
+    ``{"original": x, "noisy": x_noisy, "denoised": x_hat}``; the first ``n`` of each are shown.
+    Returns the figure.
+    """
+    if not isinstance(rows, dict):
+        rows = {"": rows}
+    n = min(n, *(len(v) for v in rows.values()))
+    fig, axes = plt.subplots(len(rows), n, figsize=(scale * n, scale * len(rows) + (0.3 if title else 0)),
+                             squeeze=False)
+    for r, (label, images) in enumerate(rows.items()):
+        for c in range(n):
+            _show(images[c], axes[r, c], cmap)
+            if col_titles is not None and r == 0:
+                axes[r, c].set_title(str(col_titles[c]), fontsize=8)
+        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(history, keys=None, title=None, logy=False):
+    """Plot the metrics of a Keras ``History`` (or its ``.history`` dict) against the epoch."""
+    hist = getattr(history, "history", history)
+    keys = keys or [k for k in hist if not k.startswith("val_")]
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        epochs = np.arange(1, len(hist[key]) + 1)
+        ax.plot(epochs, hist[key], "o-", label="train")
+        if f"val_{key}" in hist:
+            ax.plot(epochs, hist[f"val_{key}"], "s--", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        if logy:
+            ax.set_yscale("log")
+        ax.legend()
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def latent_scatter(z, labels=None, title=None, ax=None, s=6, class_names=None):
+    """Scatter 2-D codes ``z`` coloured by ``labels`` (one colour per class)."""
+    z = np.asarray(z)
+    if z.ndim != 2 or z.shape[1] != 2:
+        raise ValueError(f"`z` must have shape (n, 2), got {z.shape}; reduce it to 2-D first.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5))
+    if labels is None:
+        ax.scatter(z[:, 0], z[:, 1], s=s)
+    else:
+        labels = np.asarray(labels)
+        for c in np.unique(labels):
+            pts = z[labels == c]
+            name = class_names[c] if class_names is not None else str(c)
+            ax.scatter(pts[:, 0], pts[:, 1], s=s, label=name, color=plt.cm.tab10(int(c) % 10))
+        ax.legend(markerscale=3, fontsize=7, loc="best", ncol=2)
+    if title:
+        ax.set_title(title)
+    return ax.figure
+
+
+def line_plot(x, series, xlabel, ylabel, title=None, logx=False, logy=False, ax=None):
+    """Plot several named series against one x axis: ``series = {"AE": [...], "PCA": [...]}``."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3.5))
+    for name, ys in series.items():
+        ax.plot(x, ys, "o-", label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax.figure

@@ -1,0 +1,69 @@
+"""Input checks shared by the data loaders, model builders and metrics.
+
+Each check raises a ``ValueError`` or ``TypeError`` that names the argument and
+says what was expected, before any training starts.
+"""
+
+import numpy as np
+
+
+def as_images(x, name="x", *, rank=4, channels=None, height=None, width=None,
+              value_range=(0.0, 1.0), allow_nan=False):
+    """Return ``x`` as a float32 array of images, or raise a clear error.
+
+    ``rank=4`` expects (batch, height, width, channels); ``rank=2`` flat vectors.
+    ``value_range=None`` skips the range check.
+    """
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
+    if not hasattr(x, "shape") or not hasattr(x, "dtype"):
+        raise TypeError(f"`{name}` must be a NumPy array, got {type(x).__name__}.")
+    x = np.asarray(x)
+    if x.dtype.kind not in "fiub":
+        raise TypeError(f"`{name}` must hold numbers (float or int), got dtype {x.dtype}.")
+    if x.ndim != rank:
+        want = {4: "(batch, height, width, channels)", 3: "(batch, height, width)",
+                2: "(batch, features)"}.get(rank, f"rank {rank}")
+        raise ValueError(f"`{name}` must have shape {want}, got shape {x.shape}.")
+    if x.shape[0] == 0:
+        raise ValueError(f"`{name}` is empty (shape {x.shape}).")
+    for axis, want, label in ((1, height, "height"), (2, width, "width"), (-1, channels, "channels")):
+        if want is not None and x.shape[axis] != want:
+            raise ValueError(f"`{name}` must have {label} {want}, got shape {x.shape}.")
+    if x.dtype.kind in "ub" or x.dtype == np.int64 or x.dtype.kind == "i":
+        raise TypeError(
+            f"`{name}` has integer dtype {x.dtype}; expected float images in [0, 1]. "
+            "Divide uint8 pixels by 255 first (unsuplab.datasets.load does this).")
+    x = x.astype("float32", copy=False)
+    if not allow_nan and not np.all(np.isfinite(x)):
+        raise ValueError(f"`{name}` contains NaN or infinite values.")
+    if value_range is not None:
+        lo, hi = value_range
+        xmin, xmax = float(np.min(x)), float(np.max(x))
+        if xmin < lo - 1e-6 or xmax > hi + 1e-6:
+            raise ValueError(f"`{name}` must lie in [{lo}, {hi}], got values in [{xmin:.3g}, {xmax:.3g}].")
+    return x
+
+
+def positive_int(value, name, minimum=1):
+    """Return ``value`` as an int >= ``minimum``, or raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"`{name}` must be an integer, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be at least {minimum}, got {value}.")
+    return int(value)
+
+
+def labels(y, name="y", length=None):
+    """Return ``y`` as a 1-D int array, or raise naming ``name``."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"`{name}` must be a 1-D array of labels, got shape {y.shape}.")
+    if length is not None and len(y) != length:
+        raise ValueError(f"`{name}` has {len(y)} labels but {length} samples were given.")
+    if y.dtype.kind not in "iu":
+        if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+            y = y.astype("int64")
+        else:
+            raise TypeError(f"`{name}` must hold integer labels, got dtype {y.dtype}.")
+    return y.astype("int64", copy=False)
