@@ -40,3 +40,13 @@ def pca_reconstruct(x_train, x_test, n_components, seed=0):
     codes = pca.transform(flat(x_test))
     x_hat = pca.inverse_transform(codes).reshape(np.shape(x_test)).astype("float32")
     return x_hat, codes.astype("float32"), mse(x_hat, x_test)
+
+
+def subspace_cosines(a, b):
+    """Cosines of the principal angles between the column spaces of ``a`` and ``b`` (1 = same direction).
+
+    Both are (d, k) matrices; the cosines are the singular values of ``Q_a^T Q_b`` (Björck and Golub, 1973).
+    """
+    qa, _ = np.linalg.qr(np.asarray(a, "float64"))
+    qb, _ = np.linalg.qr(np.asarray(b, "float64"))
+    return np.linalg.svd(qa.T @ qb, compute_uv=False)
