@@ -153,7 +153,7 @@ def check(solutions="solutions", lessons="lessons"):
 
 
 def run(paths, html_dir=None, timeout=600):
-    """Execute notebooks in their own folder; optionally write each as HTML."""
+    """Execute notebooks in their own folder; optionally write each as HTML and as an executed .ipynb."""
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
@@ -176,7 +176,8 @@ def run(paths, html_dir=None, timeout=600):
             out.parent.mkdir(parents=True, exist_ok=True)
             body, _ = HTMLExporter().from_notebook_node(nb)
             out.write_text(body, encoding="utf-8")
-            print(f"  wrote {out}")
+            nbformat.write(nb, str(out.with_suffix(".ipynb")))  # executed copy, outputs included
+            print(f"  wrote {out} (and the executed .ipynb beside it)")
     print(f"{len(notebooks) - len(failed)} of {len(notebooks)} notebooks ran without error.")
     return 1 if failed else 0
 
