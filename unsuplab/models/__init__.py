@@ -1,6 +1,32 @@
-"""Autoencoder builders. Each returns an :class:`Autoencoder` with ``.encoder`` and ``.decoder``."""
+"""Autoencoder builders. Each returns an :class:`Autoencoder` with ``.encoder`` and ``.decoder``.
 
+==============================  ============================================================
+builder                         model
+==============================  ============================================================
+build_dense_autoencoder         784-128-32-128-784 (the lecture)
+build_deep_autoencoder          784-1000-500-250-30 (Hinton and Salakhutdinov, 2006)
+build_conv_autoencoder          Conv + max-pool; unpool (switches) / upsample / transpose decoder
+build_sparse_autoencoder        L1 or KL sparsity on the code (Ng)
+build_denoising_autoencoder     training-only corruption in front of any builder (Vincent et al., 2008)
+build_contractive_autoencoder   ||J_f(x)||_F^2 penalty (Rifai et al., 2011)
+build_vae                       VAE, dense or conv, beta, Bernoulli or Gaussian (Kingma and Welling, 2014)
+==============================  ============================================================
+
+Train with ``model.compile("adam", "mse"); model.fit(x, x)`` (VAE: ``compile("adam"); fit(x)``).
+Importing this package registers every custom layer and model, so ``keras.models.load_model``
+reads a saved ``.keras`` file with no ``custom_objects``.
+"""
+
+from .. import layers  # noqa: F401  (registers the custom layers)
 from .base import Autoencoder
-from .dense import build_dense_autoencoder
+from .contractive import build_contractive_autoencoder
+from .conv import SwitchAutoencoder, build_conv_autoencoder
+from .dense import build_deep_autoencoder, build_dense_autoencoder
+from .denoising import build_denoising_autoencoder
+from .sparse import build_sparse_autoencoder
+from .training_data import check_training_data
+from .vae import VAE, build_vae
 
-__all__ = ["Autoencoder", "build_dense_autoencoder"]
+__all__ = ["Autoencoder", "SwitchAutoencoder", "VAE", "build_dense_autoencoder", "build_deep_autoencoder",
+           "build_conv_autoencoder", "build_sparse_autoencoder", "build_denoising_autoencoder",
+           "build_contractive_autoencoder", "build_vae", "check_training_data"]

@@ -1,0 +1,223 @@
+"""Benchmark: every autoencoder application of lessons 08-14 against its classical baseline.
+
+Run ``python benchmarks/applications.py`` (full mode; ``UNSUPLAB_FAST=1`` for a smoke run) or
+``python benchmarks/applications.py denoise retrieval`` for some of them. Prints a table
+(application, metric, model, baseline, target, wall time) and writes it to
+``benchmarks/results/applications.md``. Wall times on a shared 2-core CPU are inflated by the sharing.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers
+
+from unsuplab import baselines, config, datasets, degrade, metrics, recommender, retrieval
+from unsuplab.models import build_conv_autoencoder, build_dense_autoencoder
+
+RESULTS = Path(__file__).parent / "results" / "applications.md"
+pick = config.pick
+
+
+def mnist():
+    return datasets.load("mnist_small", n_train=pick(None, 300), n_test=pick(None, 100))
+
+
+def denoise():
+    d = mnist()
+    noisy_train = degrade.add_gaussian_noise(d.x_train, 0.5, seed=0)
+    noisy_test = degrade.add_gaussian_noise(d.x_test, 0.5, seed=1)
+    model = build_conv_autoencoder((28, 28, 1), filters=(32, 32), decoder="upsample")
+    model.compile("adam", "binary_crossentropy")
+    model.fit(noisy_train, d.x_train, epochs=pick(10, 1), batch_size=64, verbose=0)
+    out = model.predict(noisy_test, verbose=0)
+    a, b = metrics.psnr(d.x_test, out), metrics.psnr(d.x_test, noisy_test)
+    return [("08 noise removal", "PSNR dB (SSIM)", f"{a:.2f} ({metrics.ssim(d.x_test, out):.3f})",
+             f"noisy input {b:.2f} ({metrics.ssim(d.x_test, noisy_test):.3f})", "+8 dB",
+             f"{a - b:+.2f} dB", a - b >= 8)]
+
+
+def inpaint():
+    d = mnist()
+    size = 10
+    x_in = np.concatenate([degrade.random_square_mask(d.x_train, size, seed=s)[0] for s in range(2)])
+    y_in = np.concatenate([d.x_train] * 2)
+    masked_test, mask = degrade.random_square_mask(d.x_test, size, seed=100)
+    model = build_conv_autoencoder((28, 28, 1), filters=(32, 64), decoder="upsample")
+    model.compile("adam", "binary_crossentropy")
+    model.fit(x_in, y_in, epochs=pick(6, 1), batch_size=64, verbose=0)
+    out = model.predict(masked_test, verbose=0)
+    mean_fill = np.broadcast_to(d.x_train.mean(0), d.x_test.shape)
+    a, b = metrics.masked_psnr(d.x_test, out, mask), metrics.masked_psnr(d.x_test, mean_fill, mask)
+    return [("09 inpainting 10x10", "PSNR dB in the hole", f"{a:.2f}", f"mean image {b:.2f}", "+3 dB",
+             f"{a - b:+.2f} dB", a - b >= 3)]
+
+
+def _photo_split(size, n_train, n_test):
+    x_train, _ = datasets.photo_patches(size, n_train, "train", seed=0)
+    x_test, _ = datasets.photo_patches(size, n_test, "test", seed=1)
+    return x_train, x_test
+
+
+def colorize():
+    x_train, x_test = _photo_split(32, pick(4000, 200), pick(1000, 50))
+
+    def lab_parts(x):
+        lab = degrade.rgb_to_lab(x)
+        return lab[..., :1] / 100.0, lab[..., 1:] / 128.0
+
+    l_train, ab_train = lab_parts(x_train)
+    l_test, _ = lab_parts(x_test)
+    inp = keras.Input((32, 32, 1))
+    h = layers.Conv2D(32, 3, padding="same", activation="relu")(inp)
+    h = layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(h)
+    h = layers.Conv2D(64, 3, padding="same", activation="relu")(h)
+    h = layers.UpSampling2D(2)(h)
+    h = layers.Concatenate()([h, inp])
+    h = layers.Conv2D(32, 3, padding="same", activation="relu")(h)
+    ab = layers.Conv2D(2, 3, padding="same", activation="tanh")(h)
+    model = keras.Model(inp, ab)
+    model.compile("adam", "mse")
+    model.fit(l_train, ab_train, epochs=pick(10, 1), batch_size=64, verbose=0)
+    ab_pred = model.predict(l_test, verbose=0) * 128.0
+    out = degrade.lab_to_rgb(np.concatenate([l_test * 100.0, ab_pred], -1))
+    gray = degrade.gray_to_rgb(degrade.to_gray(x_test))
+    lab_gray = degrade.lab_to_rgb(np.concatenate([l_test * 100.0, np.zeros_like(ab_pred)], -1))
+    a, b = metrics.psnr(x_test, out), metrics.psnr(x_test, gray)
+    c, g = metrics.colourfulness(out).mean(), metrics.psnr(x_test, lab_gray)
+    return [("10 colorization", "PSNR dB RGB (colourfulness)", f"{a:.2f} ({c:.1f})",
+             f"gray x3 {b:.2f}; L with a=b=0 {g:.2f} (truth colourfulness {metrics.colourfulness(x_test).mean():.1f})", "> gray",
+             f"{a - b:+.2f} dB", a > b)]
+
+
+def _sr_model(size):
+    inp = keras.Input((size, size, 3))
+    h = layers.Conv2D(64, 5, padding="same", activation="relu")(inp)
+    h = layers.Conv2D(32, 3, padding="same", activation="relu")(h)
+    h = layers.Conv2D(32, 3, padding="same", activation="relu")(h)
+    residual = layers.Conv2D(3, 3, padding="same")(h)
+    return keras.Model(inp, layers.Add()([inp, residual]))  # learn the detail bicubic misses
+
+
+def super_resolution():
+    rows = []
+    x_train, x_test = _photo_split(36, pick(4000, 200), pick(1000, 50))
+    for factor in (2, 3):
+        up_train = degrade.bicubic_upsample(degrade.downsample(x_train, factor), factor)
+        up_test = degrade.bicubic_upsample(degrade.downsample(x_test, factor), factor)
+        model = _sr_model(36)
+        model.compile(keras.optimizers.Adam(1e-3), "mse")
+        model.fit(up_train, x_train, epochs=pick(10, 1), batch_size=32, verbose=0)
+        out = np.clip(model.predict(up_test, verbose=0), 0, 1)
+        a, b = metrics.psnr(x_test, out), metrics.psnr(x_test, up_test)
+        rows.append((f"11 super-resolution x{factor}", "PSNR dB", f"{a:.2f}", f"bicubic {b:.2f}",
+                     "+0.5 dB" if factor == 3 else "-", f"{a - b:+.2f} dB", a - b >= 0.5 if factor == 3 else None))
+    return rows
+
+
+def _ae_score(epochs, code_size=16):
+    def score(normal, test):
+        ae = build_dense_autoencoder(normal.shape[1:], code_size=code_size, hidden=(128,))
+        ae.compile("adam", "mse")
+        ae.fit(normal, normal, epochs=epochs, batch_size=32, verbose=0)
+        return np.mean((ae.reconstruct(test) - test) ** 2, axis=(1, 2, 3))
+    return score
+
+
+def _pca_score(normal, test, k=16):
+    rec, _, _ = baselines.pca_reconstruct(normal, test, min(k, len(normal) - 1))
+    return np.mean((rec - test) ** 2, axis=(1, 2, 3))
+
+
+def anomaly():
+    rows = []
+    d = mnist()
+    ae = np.mean(list(metrics.one_class_aurocs(_ae_score(pick(30, 1)), *d).values()))
+    pca = np.mean(list(metrics.one_class_aurocs(_pca_score, *d).values()))
+    rows.append(("12 anomaly, mnist_small", "mean AUROC (10 classes)", f"{ae:.3f}", f"PCA-16 {pca:.3f}",
+                 "printed", "-", None))
+    f = datasets.load("fashion_mnist", n_train=pick(60000, 1000), n_test=pick(None, 500))
+    keep = np.concatenate([np.flatnonzero(f.y_train == c)[:6000] for c in range(10)])
+    x_train, y_train = f.x_train[keep], f.y_train[keep]
+    ae = np.mean(list(metrics.one_class_aurocs(_ae_score(pick(10, 1)), x_train, y_train, f.x_test, f.y_test).values()))
+    pca = np.mean(list(metrics.one_class_aurocs(_pca_score, x_train, y_train, f.x_test, f.y_test).values()))
+    rows.append(("12 anomaly, Fashion-MNIST", "mean AUROC (10 classes)", f"{ae:.3f}", f"PCA-16 {pca:.3f}",
+                 "0.90", f"{ae - 0.90:+.3f}", ae >= 0.90))
+    return rows
+
+
+def retrieval_codes():
+    d = mnist()
+    bits = 32
+    ae = build_dense_autoencoder((28, 28, 1), code_size=bits, hidden=(512, 128), code_activation="sigmoid")
+    ae.compile("adam", "binary_crossentropy")
+    ae.fit(d.x_train, d.x_train, epochs=pick(40, 1), batch_size=64, verbose=0)
+    z_db, z_q = ae.encode(d.x_train), ae.encode(d.x_test)
+    pca = baselines.fit_pca(d.x_train, bits)
+    p_db, p_q = pca.transform(baselines.flat(d.x_train)), pca.transform(baselines.flat(d.x_test))
+
+    def score(q, db, metric):
+        dist = retrieval.pairwise_distances(q, db, metric)
+        return (metrics.mean_average_precision(dist, d.y_test, d.y_train),
+                metrics.precision_at_k(dist, d.y_test, d.y_train, 10))
+
+    raw = score(baselines.flat(d.x_test), baselines.flat(d.x_train), "euclidean")
+    ae_real, pca_real = score(z_q, z_db, "euclidean"), score(p_q, p_db, "euclidean")
+    zb, th = retrieval.binarize(z_db)
+    pb, tp = retrieval.binarize(p_db)
+    ae_bits = score(retrieval.binarize(z_q, th)[0], zb, "hamming")
+    pca_bits = score(retrieval.binarize(p_q, tp)[0], pb, "hamming")
+    fmt = "{:.3f} / {:.3f}".format
+    return [("13 retrieval, 32 real", "mAP / P@10", fmt(*ae_real), f"PCA {fmt(*pca_real)}; raw 784 {fmt(*raw)}",
+             "AE > PCA, raw", f"{ae_real[0] - max(pca_real[0], raw[0]):+.3f} mAP",
+             ae_real[0] > max(pca_real[0], raw[0])),
+            ("13 retrieval, 32 bits", "mAP / P@10", fmt(*ae_bits), f"PCA bits {fmt(*pca_bits)}",
+             "AE > PCA", f"{ae_bits[0] - pca_bits[0]:+.3f} mAP", ae_bits[0] > pca_bits[0])]
+
+
+def recommend():
+    ratings = recommender.synthetic_ratings(n_users=pick(800, 100), n_items=pick(400, 60), seed=0)
+    train, test = recommender.split_ratings(ratings, 0.1, seed=0)
+    model = recommender.build_autorec(train.matrix.shape[1], hidden=pick(100, 16), l2=1e-3)
+    model.fit(train.matrix, train.matrix, epochs=pick(100, 2), batch_size=32, verbose=0)
+    a = recommender.masked_rmse(test.matrix, model.predict_ratings(train.matrix), test.mask)
+    b = recommender.masked_rmse(test.matrix, recommender.bias_baseline(train), test.mask)
+    return [("14 recommender (synthetic)", "held-out RMSE", f"{a:.3f}", f"mu+b_u+b_i {b:.3f}", "< baseline",
+             f"{a - b:+.3f}", a < b)]
+
+
+APPLICATIONS = {"denoise": denoise, "inpaint": inpaint, "colorize": colorize, "super_resolution": super_resolution,
+                "anomaly": anomaly, "retrieval": retrieval_codes, "recommend": recommend}
+
+
+def main(names):
+    unknown = set(names) - set(APPLICATIONS)
+    if unknown:
+        raise SystemExit(f"unknown application(s) {sorted(unknown)}; choose from {sorted(APPLICATIONS)}")
+    line = config.banner()
+    header = ("application", "metric", "model", "baseline", "target", "vs target/baseline", "met", "wall s")
+    rows = []
+    for name in names or APPLICATIONS:
+        keras.utils.set_random_seed(0)
+        start = time.perf_counter()
+        out = APPLICATIONS[name]()
+        wall = time.perf_counter() - start
+        for row in out:
+            met = {True: "yes", False: "NO", None: "-"}[row[-1]]
+            rows.append((*row[:-1], met, f"{wall:.0f}"))
+            print(" | ".join(rows[-1]), flush=True)
+    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    table += ["| " + " | ".join(r) + " |" for r in rows]
+    text = "\n".join(table)
+    print(text)
+    if not config.is_fast():
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(f"# Applications benchmark\n\n{line}\n\nWall times: shared 2-core CPU, "
+                           f"inflated by other jobs.\n\n{text}\n", encoding="utf-8")
+        print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

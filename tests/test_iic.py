@@ -1,0 +1,129 @@
+"""IIC: the objective against closed forms, the batched transforms, the model, training and a .keras round trip."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from unsuplab.iic import PairViews, build_iic, fit_iic, iic_loss, joint_distribution, mutual_information
+from unsuplab.iic.transforms import affine_rows, centre_view, warp
+
+
+def direct_mi(P):
+    """Mutual information of a joint matrix, written out term by term (zeros contribute 0)."""
+    P = np.asarray(P, "float64")
+    pi, pj = P.sum(1), P.sum(0)
+    return sum(P[i, j] * math.log(P[i, j] / (pi[i] * pj[j]))
+               for i in range(len(P)) for j in range(len(P)) if P[i, j] > 0)
+
+
+def np_(t):
+    return np.asarray(ops.convert_to_numpy(t), "float64")
+
+
+def test_perfect_balanced_pairing_gives_ln_c():
+    C = 4
+    p = np.eye(C, dtype="float32")[np.arange(400) % C]
+    assert np_(-iic_loss(p, p)) == pytest.approx(math.log(C), abs=1e-4)
+
+
+def test_independent_assignments_give_zero():
+    p = np.full((50, 5), 0.2, "float32")
+    assert np_(iic_loss(p, p)) == pytest.approx(0.0, abs=1e-5)
+    rng = np.random.default_rng(0)
+    a = np.eye(3, dtype="float32")[rng.integers(0, 3, 3000)]
+    b = np.eye(3, dtype="float32")[rng.integers(0, 3, 3000)]
+    assert abs(np_(iic_loss(a, b))) < 0.01
+
+
+def test_matches_direct_computation_on_random_p():
+    rng = np.random.default_rng(1)
+    p = rng.dirichlet(np.ones(6), 32).astype("float32")
+    q = rng.dirichlet(np.ones(6), 32).astype("float32")
+    P = np_(joint_distribution(p, q))
+    want = (p.T.astype("float64") @ q) / 32
+    want = (want + want.T) / 2
+    np.testing.assert_allclose(P, want / want.sum(), atol=1e-6)
+    np.testing.assert_allclose(P, P.T)
+    assert np_(mutual_information(P.astype("float32"))) == pytest.approx(direct_mi(P), abs=1e-5)
+
+
+def test_empty_clusters_and_single_cluster_stay_finite():
+    one = np.zeros((20, 5), "float32")
+    one[:, 0] = 1.0  # everything in one cluster, four empty
+    assert np_(iic_loss(one, one)) == pytest.approx(0.0, abs=1e-4)
+    p = keras.Variable(one)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = iic_loss(p, p)
+        grad = tape.gradient(loss, p.value)
+    else:
+        import jax
+
+        grad = jax.grad(lambda v: iic_loss(v, v))(one)
+    assert np.all(np.isfinite(np_(grad)))
+
+
+def test_views_shapes_ranges_and_repeat_order():
+    x = np.random.default_rng(0).random((6, 28, 28, 1)).astype("float32")
+    views = PairViews(out_size=24, repeats=3, seed=0)
+    a, b = views(x)
+    assert tuple(a.shape) == (6, 24, 24, 1) and tuple(b.shape) == (18, 24, 24, 1)
+    a, b = np_(a), np_(b)
+    assert a.min() >= 0 and b.max() <= 1 and np.isfinite(b).all()
+    assert not np.allclose(b[:6], b[6:12])  # every repeat draws its own perturbation
+
+
+def test_identity_affine_and_centre_view():
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+    rows = affine_rows(2, (28, 28), 28, 1.0)
+    np.testing.assert_allclose(np_(warp(x, rows, 28)), x, atol=1e-5)
+    small = np_(centre_view(x, 14, crop=0.5))  # a centre crop of 14 pixels at scale 1 is a plain slice
+    np.testing.assert_allclose(small, x[:, 7:21, 7:21], atol=1e-5)
+
+
+def test_colour_views_with_sobel():
+    x = np.random.default_rng(0).random((4, 32, 32, 3)).astype("float32")
+    a, b = PairViews(out_size=24, repeats=2, colour=True, use_sobel=True, seed=1)(x)
+    assert tuple(a.shape) == (4, 24, 24, 2) and tuple(b.shape) == (8, 24, 24, 2)
+
+
+def test_model_shapes_and_bad_input():
+    model = build_iic((28, 28, 1), n_clusters=3, n_overclusters=6, n_subheads=2, channels=(4, 8), out_size=16,
+                      repeats=2, seed=0)
+    probs = model.cluster_probabilities(np.random.rand(10, 28, 28, 1).astype("float32"))
+    assert probs.shape == (10, 2, 3)
+    np.testing.assert_allclose(probs.sum(-1), 1.0, atol=1e-5)
+    with pytest.raises(ValueError, match="n_clusters"):
+        build_iic(n_clusters=1)
+    with pytest.raises(ValueError, match="shape"):
+        model.cluster_probabilities(np.random.rand(10, 28, 28).astype("float32"))
+    with pytest.raises(ValueError, match="batch_size"):
+        fit_iic(model, np.random.rand(64, 28, 28, 1).astype("float32"), batch_size=4)
+    with pytest.raises(ValueError, match="NaN"):
+        fit_iic(model, np.full((64, 28, 28, 1), np.nan, "float32"), batch_size=16)
+
+
+def test_training_lowers_loss_and_round_trips(tmp_path):
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    # two easy "classes": a bright square top-left or bottom-right
+    x = np.zeros((96, 20, 20, 1), "float32")
+    y = rng.integers(0, 2, 96)
+    for i, c in enumerate(y):
+        r = 2 if c == 0 else 10
+        x[i, r:r + 8, r:r + 8] = 1.0
+    model = build_iic((20, 20, 1), n_clusters=2, n_overclusters=4, n_subheads=2, channels=(4, 8), out_size=16,
+                      repeats=2, seed=0, rotation=5.0, shear=0.0, crop_x=(0.8, 0.8), crop_g=(0.7, 0.9))
+    hist = fit_iic(model, x, epochs=4, batch_size=32, learning_rate=1e-2)
+    assert hist["main_loss"][-1] < hist["main_loss"][0]
+    assert 0 <= hist["best_subhead"] < 2
+    path = tmp_path / "iic.keras"
+    model.save(path)
+    again = keras.saving.load_model(path)
+    assert again.best_subhead == model.best_subhead
+    np.testing.assert_allclose(again.cluster_probabilities(x), model.cluster_probabilities(x), atol=1e-5)

@@ -1,0 +1,214 @@
+"""Pooling with switches, unpooling, corruption and the penalty layers, on every backend."""
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from unsuplab import layers as L
+from unsuplab import losses
+
+
+def to_np(t):
+    return np.asarray(ops.convert_to_numpy(t))
+
+
+def gradient(fn, x):
+    """d sum(fn(x)) / dx with the backend's own autodiff (test-only helper)."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.convert_to_tensor(x)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = ops.sum(fn(x))
+        return tape.gradient(y, x).numpy()
+    if backend == "jax":
+        import jax
+
+        return np.asarray(jax.grad(lambda v: ops.sum(fn(v)))(x))
+    pytest.skip(f"no gradient helper for backend {backend}")
+
+
+def jit(fn):
+    """The backend's compiler applied to ``fn`` (tf.function(jit_compile) / jax.jit)."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, jit_compile=True)
+    import jax
+
+    return jax.jit(fn)
+
+
+def reference_pool(x, p):
+    """Loop reference: max of each (ceil-padded) window and the flat index of its first maximum."""
+    n, h, w, c = x.shape
+    ho, wo = -(-h // p), -(-w // p)
+    pooled, switches = np.zeros((n, ho, wo, c), x.dtype), np.zeros((n, ho, wo, c), "int64")
+    for b in range(n):
+        for i in range(ho):
+            for j in range(wo):
+                for k in range(c):
+                    win = x[b, i * p:(i + 1) * p, j * p:(j + 1) * p, k]
+                    r, s = np.unravel_index(np.argmax(win), win.shape)
+                    pooled[b, i, j, k] = win[r, s]
+                    switches[b, i, j, k] = (i * p + r) * w + j * p + s
+    return pooled, switches
+
+
+@pytest.mark.parametrize("shape,p", [((2, 6, 6, 3), 2), ((2, 7, 5, 2), 2), ((1, 7, 8, 1), 3)])
+def test_pool_matches_reference(shape, p):
+    x = np.random.default_rng(0).normal(size=shape).astype("float32")
+    pooled, switches = L.max_pool_with_argmax(x, p)
+    want_pooled, want_switches = reference_pool(x, p)
+    np.testing.assert_array_equal(to_np(pooled), want_pooled)
+    np.testing.assert_array_equal(to_np(switches), want_switches)
+
+
+@pytest.mark.parametrize("shape", [(2, 6, 6, 3), (2, 7, 5, 2)])
+def test_unpool_places_values_at_maxima_and_zeros_elsewhere(shape):
+    x = np.random.default_rng(1).normal(size=shape).astype("float32")
+    pooled, switches = L.max_pool_with_argmax(x)
+    values = np.random.default_rng(2).normal(size=to_np(pooled).shape).astype("float32")
+    out = to_np(L.max_unpool(values, switches, shape))
+    assert out.shape == shape
+    want = np.zeros(shape, "float32")
+    s = to_np(switches)
+    for b, i, j, c in np.ndindex(*s.shape):
+        want[b, s[b, i, j, c] // shape[2], s[b, i, j, c] % shape[2], c] = values[b, i, j, c]
+    np.testing.assert_array_equal(out, want)
+    # unpooling the pooled values keeps exactly the maxima of x
+    kept = to_np(L.max_unpool(pooled, switches, shape))
+    assert np.count_nonzero(kept) == values.size
+    np.testing.assert_array_equal(kept[kept != 0], x[kept != 0])
+
+
+def test_gradients_flow_through_the_same_positions():
+    x = np.random.default_rng(3).normal(size=(2, 7, 7, 2)).astype("float32")
+    _, switches = L.max_pool_with_argmax(x)
+    where = to_np(L.max_unpool(np.ones((2, 4, 4, 2), "float32"), switches, x.shape))  # 1 at each maximum
+    weights = np.random.default_rng(4).normal(size=x.shape).astype("float32")
+    # pooling: d sum(pool(x) * 1) / dx is 1 at each window's maximum, 0 elsewhere
+    np.testing.assert_array_equal(gradient(lambda v: L.max_pool_with_argmax(v)[0], x), where)
+    # unpooling: d sum(unpool(v) * w) / dv is w read at the switch positions
+    values = np.ones((2, 4, 4, 2), "float32")
+    grad = gradient(lambda v: L.max_unpool(v, switches, x.shape) * weights, values)
+    np.testing.assert_array_equal(grad, to_np(L.max_pool_with_argmax(where * weights + (where - 1) * 1e9)[0]))
+
+
+def test_pool_and_unpool_under_jit():
+    x = np.random.default_rng(5).normal(size=(2, 7, 7, 3)).astype("float32")
+
+    def round_trip(v):
+        pooled, switches = L.max_pool_with_argmax(v)
+        return L.max_unpool(pooled, switches, (7, 7))
+
+    np.testing.assert_array_equal(to_np(jit(round_trip)(x)), to_np(round_trip(x)))
+
+
+def test_layers_round_trip_odd_sizes_in_a_model():
+    x = keras.Input((28, 28, 1))
+    h, switches = x, []
+    for i in range(3):  # 28 -> 14 -> 7 -> 4
+        h, s = L.MaxPoolingWithArgmax2D(name=f"pool_{i}")(h)
+        switches.append((s, h))
+    assert tuple(h.shape[1:3]) == (4, 4)
+    up = L.MaxUnpooling2D(size=(7, 7))([h, switches[2][0]])
+    up = L.MaxUnpooling2D()([up, switches[1][0], switches[0][1]])  # size taken from `like` (14x14)
+    up = L.MaxUnpooling2D(size=(28, 28))([up, switches[0][0]])
+    model = keras.Model(x, up)
+    images = np.random.default_rng(6).random((2, 28, 28, 1)).astype("float32")
+    out = to_np(model(images))
+    assert out.shape == (2, 28, 28, 1)
+    # every surviving value is an original pixel (the max of its 8x8 block), at its own position
+    assert np.count_nonzero(out) == 2 * 4 * 4
+    np.testing.assert_array_equal(out[out != 0], images[out != 0])
+
+
+def test_unpool_rejects_mismatched_sizes():
+    pooled, switches = L.max_pool_with_argmax(np.zeros((1, 6, 6, 1), "float32"))
+    with pytest.raises(ValueError, match="output_shape"):
+        L.max_unpool(pooled, switches, (10, 10))
+    with pytest.raises(ValueError, match="pool_size"):
+        L.MaxPoolingWithArgmax2D(pool_size=(2, 2, 2))
+
+
+@pytest.mark.parametrize("kind", L.CORRUPTIONS)
+def test_corruption_only_in_training(kind):
+    x = np.random.default_rng(7).uniform(0.2, 0.8, (8, 12, 12, 1)).astype("float32")
+    layer = L.Corruption(kind, amount=0.3, square_size=4, seed=0)
+    np.testing.assert_array_equal(to_np(layer(x)), x)
+    noisy = to_np(layer(x, training=True))
+    assert noisy.shape == x.shape and not np.array_equal(noisy, x)
+    assert noisy.min() >= 0 and noisy.max() <= 1
+    changed = noisy != x
+    if kind == "salt_pepper":
+        assert set(np.unique(noisy[changed])) <= {0.0, 1.0}
+        assert 0.2 < changed.mean() < 0.4
+    if kind == "mask_pixels":
+        assert np.all(noisy[changed] == 0) and 0.2 < changed.mean() < 0.4
+    if kind == "mask_squares":
+        assert np.all(changed.reshape(8, -1).sum(1) == 16)  # one 4x4 square per image
+
+
+@pytest.mark.parametrize("kind", L.CORRUPTIONS)
+def test_numpy_corrupt_twin(kind):
+    x = np.random.default_rng(8).uniform(0.2, 0.8, (4, 10, 10, 1)).astype("float32")
+    a, b = L.corrupt(x, kind, 0.3, seed=1, square_size=3), L.corrupt(x, kind, 0.3, seed=1, square_size=3)
+    np.testing.assert_array_equal(a, b)  # seeded
+    assert a.dtype == np.float32 and a.min() >= 0 and a.max() <= 1 and not np.array_equal(a, x)
+    if kind == "mask_squares":
+        assert np.all((a != x).reshape(4, -1).sum(1) == 9)
+
+
+def test_corruption_rejects_bad_arguments():
+    with pytest.raises(ValueError, match="kind"):
+        L.Corruption("blur")
+    with pytest.raises(ValueError, match="amount"):
+        L.Corruption("mask_pixels", amount=1.5)
+    with pytest.raises(ValueError, match="square_size"):
+        L.corrupt(np.zeros((1, 4, 4, 1), "float32"), "mask_squares", square_size=5)
+
+
+def test_sparsity_layers_add_their_closed_forms():
+    h = np.random.default_rng(9).uniform(0.01, 0.99, (16, 6)).astype("float32")
+    l1 = L.L1Sparsity(0.1)
+    np.testing.assert_array_equal(to_np(l1(h)), h)
+    assert np.isclose(float(to_np(l1.losses[0])), 0.1 * np.abs(h).sum(1).mean(), rtol=1e-5)
+    kl = L.KLSparsity(rho=0.05, beta=3.0)
+    kl(h)
+    rho_hat = h.astype("float64").mean(0)
+    want = 3.0 * np.sum(0.05 * np.log(0.05 / rho_hat) + 0.95 * np.log(0.95 / (1 - rho_hat)))
+    assert np.isclose(float(to_np(kl.losses[0])), want, rtol=1e-5)
+
+
+def test_sampling_reparameterises_and_adds_kl():
+    n = 20000
+    mean, log_var = np.full((n, 2), [3.0, -1.0], "float32"), np.full((n, 2), np.log([4.0, 0.25]), "float32")
+    layer = L.Sampling(beta=2.0, seed=0)
+    z = to_np(layer([mean, log_var]))
+    np.testing.assert_allclose(z.mean(0), [3.0, -1.0], atol=0.05)
+    np.testing.assert_allclose(z.std(0), [2.0, 0.5], rtol=0.03)
+    want = 2.0 * np.mean(to_np(losses.gaussian_kl(mean, log_var)))
+    assert np.isclose(float(to_np(layer.losses[0])), want, rtol=1e-5)
+    with pytest.raises(ValueError, match="beta"):
+        L.Sampling(beta=0)
+
+
+def test_contractive_dense_adds_closed_form():
+    x = np.random.default_rng(10).normal(size=(5, 8)).astype("float32")
+    layer = L.ContractiveDense(4, activation="sigmoid", weight=0.5)
+    code = layer(x)
+    want = 0.5 * np.mean(to_np(losses.contractive_closed_form(code, layer.kernel, "sigmoid")))
+    assert np.isclose(float(to_np(layer.losses[0])), want, rtol=1e-6)
+    with pytest.raises(ValueError, match="activation"):
+        L.ContractiveDense(4, activation="tanh")
+
+
+def test_layer_configs_round_trip():
+    for layer in (L.MaxPoolingWithArgmax2D(3), L.MaxUnpooling2D(size=(7, 7)), L.Corruption("mask_squares", 0.2, 5),
+                  L.L1Sparsity(0.3), L.KLSparsity(0.1, 2.0), L.Sampling(0.5), L.ContractiveDense(3, weight=0.2)):
+        clone = type(layer).from_config(layer.get_config())
+        assert clone.get_config() == layer.get_config()

@@ -1,0 +1,233 @@
+"""Every builder: shapes, clear errors, a loss that goes down, and a .keras round trip in a fresh process."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from unsuplab import datasets, losses
+from unsuplab.models import (VAE, Autoencoder, SwitchAutoencoder, build_contractive_autoencoder,
+                             build_conv_autoencoder, build_deep_autoencoder, build_dense_autoencoder,
+                             build_denoising_autoencoder, build_sparse_autoencoder, build_vae, check_training_data)
+
+# small versions of every builder, so each trains in a second or two
+BUILDERS = {
+    "dense": lambda: build_dense_autoencoder(code_size=16, hidden=(64,)),
+    "deep": lambda: build_deep_autoencoder(hidden=(128, 64), code_size=16),
+    "conv_unpool": lambda: build_conv_autoencoder(filters=(8, 16), decoder="unpool"),
+    "conv_upsample": lambda: build_conv_autoencoder(filters=(8, 16), decoder="upsample", code_size=16),
+    "conv_transpose": lambda: build_conv_autoencoder(filters=(8, 16), decoder="transpose"),
+    "sparse_l1": lambda: build_sparse_autoencoder(code_size=32, hidden=(64,), penalty="l1"),
+    "sparse_kl": lambda: build_sparse_autoencoder(code_size=32, hidden=(64,), penalty="kl"),
+    "denoising": lambda: build_denoising_autoencoder(kind="mask_pixels", amount=0.3, code_size=16, hidden=(64,)),
+    "contractive": lambda: build_contractive_autoencoder(code_size=16),
+    "contractive_estimate": lambda: build_contractive_autoencoder(code_size=16, hidden=(32,), method="estimate"),
+    "vae": lambda: build_vae(latent_dim=2, hidden=(64,)),
+    "vae_conv": lambda: build_vae(latent_dim=2, hidden=(32,), conv=True, filters=(8, 16), reconstruction="gaussian"),
+}
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    split = datasets.load("mnist_small")
+    return split.x_train[:256], split.x_test[:64]
+
+
+def compile_model(model):
+    if isinstance(model, VAE):
+        model.compile(keras.optimizers.Adam(2e-3))
+    else:
+        model.compile(keras.optimizers.Adam(2e-3), "mse")
+    return model
+
+
+def fit(model, x, epochs=3):
+    return model.fit(x, None if isinstance(model, VAE) else x, epochs=epochs, batch_size=32, verbose=0, shuffle=False)
+
+
+# ----------------------------------------------------------------------------- shapes
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_builder_shapes(name):
+    model = BUILDERS[name]()
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
+    assert isinstance(model, Autoencoder)
+    assert tuple(model(x).shape) == (3, 28, 28, 1)
+    codes = model.encoder(x)
+    if isinstance(model, VAE):
+        assert [tuple(c.shape) for c in codes] == [(3, 2)] * 3
+        assert tuple(model.decoder(codes[2]).shape) == (3, 28, 28, 1)
+    elif isinstance(model, SwitchAutoencoder):
+        code, *switches = model.pooling_encoder(x)
+        assert tuple(codes.shape) == tuple(code.shape) == (3, 7, 7, 16)
+        assert [tuple(s.shape) for s in switches] == [(3, 14, 14, 8), (3, 7, 7, 16)]
+        assert tuple(model.decoder([code, *switches]).shape) == (3, 28, 28, 1)
+    else:
+        assert tuple(model.decoder(codes).shape) == (3, 28, 28, 1)
+
+
+@pytest.mark.parametrize("shape", [(8, 8, 1), (32, 32, 3), (28, 28, 1), (15, 9, 2)])
+@pytest.mark.parametrize("decoder", ["unpool", "upsample", "transpose"])
+def test_conv_decoders_serve_other_shapes_and_odd_sizes(shape, decoder):
+    model = build_conv_autoencoder(shape, filters=(4, 4, 4) if min(shape[:2]) >= 8 else (4,), decoder=decoder)
+    x = np.random.default_rng(0).random((2, *shape)).astype("float32")
+    assert tuple(model(x).shape) == (2, *shape)
+
+
+def test_three_conv_decoders_are_comparable_at_equal_code_size():
+    models = {d: build_conv_autoencoder(filters=(8, 16), decoder=d, code_size=10) for d in ("unpool", "upsample", "transpose")}
+    assert {tuple(m.encoder.output.shape) for m in models.values()} == {(None, 10)}
+    sizes = {d: sum(sub.count_params() for sub in (getattr(m, "pooling_encoder", m.encoder), m.decoder))
+             for d, m in models.items()}
+    assert len(set(sizes.values())) == 1, sizes
+
+
+def test_other_input_shapes():
+    x = np.random.default_rng(0).random((2, 8, 8, 1)).astype("float32")
+    for model in (build_dense_autoencoder((8, 8, 1), code_size=4), build_sparse_autoencoder((8, 8, 1), code_size=200),
+                  build_vae((8, 8, 1), conv=True, filters=(4,)), build_contractive_autoencoder((8, 8, 1), code_size=4)):
+        assert tuple(model(x).shape) == (2, 8, 8, 1)
+    overcomplete = build_sparse_autoencoder((8, 8, 1), code_size=200)
+    assert tuple(overcomplete.encoder(x).shape) == (2, 200)  # more code units than pixels
+
+
+# ----------------------------------------------------------------------------- errors before training
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: build_conv_autoencoder((784,)), "input_shape"),
+    (lambda: build_conv_autoencoder((8, 8, 1), filters=(4, 4, 4, 4)), "too small"),
+    (lambda: build_conv_autoencoder(decoder="bilinear"), "decoder"),
+    (lambda: build_conv_autoencoder(filters=()), "filters"),
+    (lambda: build_dense_autoencoder(code_size=0), "code_size"),
+    (lambda: build_deep_autoencoder(hidden=(100, -5)), "hidden"),
+    (lambda: build_dense_autoencoder(input_shape=(28, 0, 1)), "input_shape"),
+    (lambda: build_sparse_autoencoder(penalty="l2"), "penalty"),
+    (lambda: build_sparse_autoencoder(rho=2.0), "rho"),
+    (lambda: build_contractive_autoencoder(hidden=(64,)), "hidden"),
+    (lambda: build_contractive_autoencoder(activation="tanh"), "activation"),
+    (lambda: build_contractive_autoencoder(method="exact"), "method"),
+    (lambda: build_vae(beta=0), "beta"),
+    (lambda: build_vae(reconstruction="poisson"), "reconstruction"),
+    (lambda: build_vae((784,), conv=True), "input_shape"),
+    (lambda: build_denoising_autoencoder(kind="blur"), "kind"),
+    (lambda: build_dense_autoencoder(corruption=3), "corruption"),
+])
+def test_impossible_arguments_raise_clear_errors(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+def test_check_training_data_rejects_bad_data():
+    model = build_dense_autoencoder(code_size=4)
+    good = np.zeros((2, 28, 28, 1), "float32")
+    assert check_training_data(good, model).dtype == np.float32
+    with pytest.raises(ValueError, match="NaN"):
+        check_training_data(np.where(good == 0, np.nan, good), model)
+    with pytest.raises(TypeError, match="integer"):
+        check_training_data(np.zeros((2, 28, 28, 1), "uint8"), model)
+    with pytest.raises(ValueError, match="shape"):
+        check_training_data(np.zeros((2, 8, 8, 1), "float32"), model)
+    with pytest.raises(TypeError, match="numbers"):
+        check_training_data(np.array([["a"]]), model)
+
+
+def test_vae_fit_validates_before_training():
+    model = compile_model(build_vae(hidden=(8,)))
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
+    x[0, 0, 0, 0] = np.nan
+    with pytest.raises(ValueError, match="`x` contains NaN"):
+        model.fit(x, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match="validation_data"):
+        model.fit(np.zeros((4, 28, 28, 1), "float32"), validation_data=(np.zeros((4, 8, 8, 1), "float32"),), verbose=0)
+
+
+# ----------------------------------------------------------------------------- training
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_loss_goes_down_on_mnist_small(name, mnist):
+    x, _ = mnist
+    keras.utils.set_random_seed(0)
+    model = compile_model(BUILDERS[name]())
+    history = fit(model, x).history["loss"]
+    assert np.all(np.isfinite(history))
+    assert history[-1] < 0.9 * history[0], history
+
+
+def test_vae_reports_elbo_and_generates_from_the_prior(mnist):
+    x, x_test = mnist
+    keras.utils.set_random_seed(0)
+    model = compile_model(build_vae(latent_dim=3, hidden=(32,)))
+    history = model.fit(x, epochs=2, batch_size=64, verbose=0, validation_data=(x_test,)).history
+    assert {"elbo", "val_elbo", "loss", "val_loss"} <= set(history)
+    np.testing.assert_allclose(history["elbo"], -np.asarray(history["loss"]), rtol=1e-5)  # beta = 1
+    scores = model.evaluate(x_test, verbose=0, return_dict=True)
+    assert scores["elbo"] < 0 and np.isclose(scores["elbo"], -scores["loss"], rtol=1e-5)
+    images = model.generate(5, seed=1)
+    assert images.shape == (5, 28, 28, 1) and images.min() >= 0 and images.max() <= 1
+    assert tuple(model.sampler(np.zeros((2, 3), "float32")).shape) == (2, 28, 28, 1)
+
+
+def test_vae_kl_term_equals_closed_form(mnist):
+    x = mnist[0][:16]
+    model = build_vae(latent_dim=4, hidden=(16,), beta=2.5)
+    z_mean, z_log_var, _ = model.encoder(x)
+    want = 2.5 * np.mean(ops.convert_to_numpy(losses.gaussian_kl(z_mean, z_log_var)))
+    model(x)
+    assert np.isclose(float(ops.convert_to_numpy(model.losses[0])), want, rtol=1e-5)
+
+
+def test_beta_vae_elbo_counts_the_kl_once(mnist):
+    x = mnist[0][:64]
+    model = compile_model(build_vae(latent_dim=2, hidden=(16,), beta=4.0, seed=0))
+    scores = model.evaluate(x, verbose=0, return_dict=True, batch_size=64)
+    # loss = nll + 4 kl, -elbo = nll + kl, so loss > -elbo when the KL is positive
+    assert scores["loss"] > -scores["elbo"]
+
+
+def test_corruption_only_while_training(mnist):
+    x = mnist[1][:8]
+    model = build_denoising_autoencoder(build_conv_autoencoder, kind="gaussian", amount=0.5, filters=(4,))
+    np.testing.assert_array_equal(model.encode(x), model.encode(x))
+    assert not np.allclose(ops.convert_to_numpy(model(x, training=True)), ops.convert_to_numpy(model(x)))
+
+
+# ----------------------------------------------------------------------------- save and reload
+
+RELOAD = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import keras
+    import unsuplab.models  # registers everything; nothing else is imported
+    x = np.load(sys.argv[1])
+    for path in sys.argv[2:]:
+        model = keras.models.load_model(path)
+        assert type(model).__module__.startswith("unsuplab."), type(model)
+        np.save(path + ".out.npy", model.reconstruct(x))
+""")
+
+
+@pytest.mark.slow
+def test_every_builder_saves_and_reloads_in_a_new_process(tmp_path, mnist):
+    """Trained a step, saved, reloaded by a process that only imports unsuplab.models: same outputs."""
+    x, x_test = mnist
+    x_test = x_test[:16]
+    np.save(tmp_path / "x.npy", x_test)
+    paths, expected = [], {}
+    for name, build in BUILDERS.items():
+        keras.utils.set_random_seed(0)
+        model = compile_model(build())
+        model.fit(x[:32], None if isinstance(model, VAE) else x[:32], epochs=1, batch_size=32, verbose=0)
+        path = str(tmp_path / f"{name}.keras")
+        model.save(path)
+        paths.append(path)
+        expected[path] = model.reconstruct(x_test)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    subprocess.run([sys.executable, "-c", RELOAD, str(tmp_path / "x.npy"), *paths], check=True, env=env,
+                   capture_output=True, timeout=300)
+    for path in paths:
+        np.testing.assert_allclose(np.load(path + ".out.npy"), expected[path], atol=1e-6, err_msg=path)

@@ -1,0 +1,30 @@
+"""Checks for lesson 05 (denoising autoencoder)."""
+
+import numpy as np
+
+from . import Wrong, exercise, expect_shape
+
+
+@exercise("Exercise 1 (salt-and-pepper corruption)")
+def salt_and_pepper(student_fn):
+    """``student_fn(x, amount, seed)`` must set a fraction ``amount`` of pixels to 0 or 1 (half each), a new array."""
+    x = np.full((50, 20, 20, 1), 0.5, dtype="float32")
+    original = x.copy()
+    for amount in (0.1, 0.4):
+        out = expect_shape(student_fn(x, amount, 0), x.shape, f"the corrupted batch (amount={amount})")
+        if not np.array_equal(x, original):
+            raise Wrong("your function changed its input `x` in place; work on a copy (x.copy()).")
+        values = set(np.unique(out).round(6).tolist())
+        if not values <= {0.0, 0.5, 1.0}:
+            raise Wrong(f"on a grey image (all 0.5) the result must hold only 0 (pepper), 1 (salt) and the untouched "
+                        f"0.5, but it holds other values such as {sorted(values - {0.0, 0.5, 1.0})[:3]}: "
+                        "replace pixels, do not add noise to them.")
+        hit = np.mean(out != 0.5)
+        if abs(hit - amount) > 0.03:
+            raise Wrong(f"with amount={amount} a fraction {amount} of the pixels should change, but {hit:.3f} did.")
+        salt = np.mean(out[out != 0.5] == 1.0)
+        if not 0.4 < salt < 0.6:
+            raise Wrong(f"about half the corrupted pixels should be salt (1) and half pepper (0); {salt:.0%} are salt.")
+    if np.array_equal(student_fn(x, 0.3, 0), student_fn(x, 0.3, 1)):
+        raise Wrong("seeds 0 and 1 give the same corruption: draw from np.random.default_rng(seed).")
+    return "A fraction `amount` of pixels is replaced by 0 or 1, half each."

@@ -1,0 +1,88 @@
+"""Image degradations for the application lessons (NumPy, seeded), and their classical baselines.
+
+* ``add_gaussian_noise``: x + factor * N(0, 1), clipped to [0, 1] (the Keras blog's noise factor 0.5).
+* ``random_square_mask``: blank one random square per image; returns the image and the mask.
+* ``to_gray`` / ``gray_to_rgb`` / ``rgb_to_lab`` / ``lab_to_rgb``: colour helpers (``skimage.color``).
+* ``downsample`` / ``bicubic_upsample``: the low-resolution input and its bicubic baseline
+  (``skimage.transform.resize``).
+"""
+
+import numpy as np
+from skimage import color, transform
+
+from .validation import as_images, positive_int
+
+
+def add_gaussian_noise(x, factor=0.5, seed=0, clip=True):
+    """``x + factor * eps`` with ``eps ~ N(0, 1)`` per pixel, clipped to [0, 1] unless ``clip=False``."""
+    x = as_images(x, "x")
+    if not np.isfinite(factor) or factor < 0:
+        raise ValueError(f"`factor` must be a number >= 0, got {factor}.")
+    noisy = x + float(factor) * np.random.default_rng(seed).standard_normal(x.shape).astype("float32")
+    return np.clip(noisy, 0.0, 1.0) if clip else noisy
+
+
+def random_square_mask(x, size=10, seed=0, fill=0.0):
+    """Blank one ``size`` x ``size`` square at a random place in each image.
+
+    Returns ``(x_masked, mask)``; ``mask`` is boolean (N, H, W, 1), True inside the square.
+    """
+    x = as_images(x, "x")
+    size = positive_int(size, "size")
+    n, h, w, _ = x.shape
+    if size > min(h, w):
+        raise ValueError(f"`size` must be at most the image side {min(h, w)}, got {size}.")
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, h - size + 1, n)
+    cols = rng.integers(0, w - size + 1, n)
+    mask = np.zeros((n, h, w, 1), bool)
+    for i, (r, c) in enumerate(zip(rows, cols)):
+        mask[i, r:r + size, c:c + size] = True
+    return np.where(mask, np.float32(fill), x).astype("float32"), mask
+
+
+def to_gray(x):
+    """RGB images -> luminance (N, H, W, 1), Y = 0.2125 R + 0.7154 G + 0.0721 B (``skimage.color.rgb2gray``)."""
+    x = as_images(x, "x", channels=3)
+    return color.rgb2gray(x, channel_axis=-1)[..., None].astype("float32")
+
+
+def gray_to_rgb(gray):
+    """(N, H, W, 1) -> (N, H, W, 3) by repeating the channel: the colourisation baseline."""
+    gray = as_images(gray, "gray", channels=1)
+    return np.repeat(gray, 3, axis=-1)
+
+
+def rgb_to_lab(x):
+    """RGB in [0, 1] -> CIE Lab (L in [0, 100], a and b roughly in [-128, 127])."""
+    x = as_images(x, "x", channels=3)
+    return color.rgb2lab(x, channel_axis=-1).astype("float32")
+
+
+def lab_to_rgb(lab):
+    """CIE Lab -> RGB in [0, 1] (out-of-gamut colours are clipped)."""
+    lab = as_images(lab, "lab", channels=3, value_range=None)
+    return np.clip(color.lab2rgb(lab.astype("float64"), channel_axis=-1), 0, 1).astype("float32")
+
+
+def _resize_all(x, shape, order, anti_aliasing):
+    return np.stack([transform.resize(im, shape, order=order, anti_aliasing=anti_aliasing,
+                                      mode="reflect") for im in x]).astype("float32")
+
+
+def downsample(x, factor):
+    """Shrink each image by an integer ``factor`` with anti-aliasing; the side must divide by it."""
+    x = as_images(x, "x")
+    factor = positive_int(factor, "factor", minimum=2)
+    n, h, w, c = x.shape
+    if h % factor or w % factor:
+        raise ValueError(f"the image side ({h}x{w}) must be divisible by `factor`={factor}.")
+    return np.clip(_resize_all(x, (h // factor, w // factor, c), 1, True), 0, 1)
+
+
+def bicubic_upsample(x_low, factor):
+    """Enlarge each image by ``factor`` with bicubic interpolation: the super-resolution baseline."""
+    x_low = as_images(x_low, "x_low")
+    factor = positive_int(factor, "factor", minimum=2)
+    n, h, w, c = x_low.shape
+    return np.clip(_resize_all(x_low, (h * factor, w * factor, c), 3, False), 0, 1)

@@ -1,0 +1,250 @@
+"""The IIC network (Ji et al., 2019, sec. 3.2-3.3 and 4.1): a small VGG-like trunk and softmax heads.
+
+* trunk: blocks of conv (no bias) -> BatchNorm with batch statistics -> ReLU, 2x2 max-pool
+  after every block but the last (the authors' MNIST net is 64-128-256-512 with 5x5 kernels);
+* main head: ``n_subheads`` softmax sub-heads with ``k = n_clusters`` outputs each;
+* overclustering head: the same with ``k = n_overclusters`` (3-5x more), trained in alternation;
+* every sub-head is its own slice of one Dense layer, so each has its own initialisation.
+
+BatchNorm: like the reference, normalisation always uses the statistics of the batch
+in hand, also when predicting (running averages after few steps give one cluster), so
+predict in batches of a few hundred images (``IICClusterer.cluster_probabilities`` does).
+"""
+
+import keras
+from keras import layers, ops
+
+from ..validation import as_images, positive_int
+from .loss import iic_loss, joint_distribution
+from .transforms import PairViews
+
+
+@keras.saving.register_keras_serializable(package="unsuplab")
+class BatchStatNormalization(layers.Layer):
+    """BatchNorm that always normalises with the current batch's mean and variance (Ioffe and Szegedy, 2015)."""
+
+    def __init__(self, epsilon=1e-5, **kwargs):
+        super().__init__(**kwargs)
+        self.epsilon = float(epsilon)
+
+    def build(self, input_shape):
+        c = input_shape[-1]
+        self.gamma = self.add_weight(shape=(c,), initializer="ones", name="gamma")
+        self.beta = self.add_weight(shape=(c,), initializer="zeros", name="beta")
+
+    def call(self, x):
+        axes = list(range(len(x.shape) - 1))
+        mean, var = ops.moments(x, axes=axes, keepdims=True)
+        return (x - mean) * ops.rsqrt(var + self.epsilon) * self.gamma + self.beta
+
+    def get_config(self):
+        return {**super().get_config(), "epsilon": self.epsilon}
+
+
+def build_trunk(input_shape, channels=(32, 64, 128), kernel_size=3, name="trunk"):
+    """VGG-like feature extractor: conv-BN-ReLU blocks, max-pool after all but the last, flattened."""
+    x = keras.Input(input_shape, name="view")
+    h = x
+    for i, c in enumerate(channels):
+        h = layers.Conv2D(positive_int(c, "channels"), kernel_size, padding="same", use_bias=False,
+                          name=f"conv_{i}")(h)
+        h = BatchStatNormalization(name=f"bn_{i}")(h)
+        h = layers.ReLU(name=f"relu_{i}")(h)
+        if i < len(channels) - 1:
+            h = layers.MaxPooling2D(2, name=f"pool_{i}")(h)
+    return keras.Model(x, layers.Flatten(name="features")(h), name=name)
+
+
+def build_head(n_features, k, n_subheads, name):
+    """``n_subheads`` independent softmax classifiers with ``k`` outputs: (batch, n_subheads, k)."""
+    f = keras.Input((n_features,), name=f"{name}_in")
+    logits = layers.Dense(n_subheads * k, name=f"{name}_logits")(f)
+    probs = layers.Softmax(axis=-1, name=f"{name}_softmax")(layers.Reshape((n_subheads, k))(logits))
+    return keras.Model(f, probs, name=name)
+
+
+def subhead_losses(y_pred, n_images, repeats):
+    """IIC loss of each sub-head from stacked outputs ``[Phi(x) (n); Phi(g(x)) (repeats * n)]``, shape (h,)."""
+    p = ops.tile(y_pred[:n_images], (repeats, 1, 1))
+    q = y_pred[n_images:]
+    return ops.stack([iic_loss(p[:, j], q[:, j]) for j in range(y_pred.shape[1])])
+
+
+@keras.saving.register_keras_serializable(package="unsuplab")
+class IICTrainer(keras.Model):
+    """Trains the shared trunk and one head on pairs ``(x, g(x))``: the loss is the sum over
+    sub-heads of ``-I(z, z')`` (eq. 1-3), computed in ``compute_loss`` (backend-agnostic)."""
+
+    def __init__(self, trunk, head, views, **kwargs):
+        super().__init__(**kwargs)
+        self.trunk, self.head, self.views = trunk, head, views
+        self.n_subheads = head.output.shape[1]
+        self.subhead_trackers = [keras.metrics.Mean(name=f"loss_{j}") for j in range(self.n_subheads)]
+
+    def call(self, images, training=None):
+        x, gx = self.views(images)
+        return self.head(self.trunk(ops.concatenate([x, gx], axis=0), training=training), training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        losses = subhead_losses(y_pred, ops.shape(x)[0], self.views.repeats)
+        for tracker, value in zip(self.subhead_trackers, ops.unstack(losses)):
+            tracker.update_state(value)
+        return ops.sum(losses)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("trunk", "head", "views"):
+            config[key] = keras.saving.serialize_keras_object(getattr(self, key))
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        parts = {k: keras.saving.deserialize_keras_object(config.pop(k)) for k in ("trunk", "head", "views")}
+        return cls(**parts, **config)
+
+
+class _Untracked:
+    """A plain holder Keras does not track (the trainers share, not own, the clusterer's layers)."""
+
+    def __init__(self):
+        self.items = {}
+
+
+@keras.saving.register_keras_serializable(package="unsuplab")
+class IICClusterer(keras.Model):
+    """Trunk + main head (+ overclustering head) + view maker. ``model(x)`` gives the main head's
+    cluster probabilities on the centre view, (batch, n_subheads, n_clusters)."""
+
+    def __init__(self, trunk, main_head, views, over_head=None, **kwargs):
+        super().__init__(**kwargs)
+        self.trunk, self.main_head, self.views, self.over_head = trunk, main_head, views, over_head
+        self.n_subheads, self.n_clusters = main_head.output.shape[1], main_head.output.shape[2]
+        self.n_overclusters = None if over_head is None else over_head.output.shape[2]
+        self.input_side = trunk.input.shape[1]
+        self.best_subhead = 0
+        self._trainers = _Untracked()  # built lazily; not part of this model's saved state
+
+    def call(self, images, training=None):
+        return self.main_head(self.trunk(self.views.evaluation_view(images), training=training), training=training)
+
+    def head(self, which):
+        if which == "main":
+            return self.main_head
+        if which == "over" and self.over_head is not None:
+            return self.over_head
+        raise ValueError(f"`head` must be 'main'{' or ' + repr('over') if self.over_head is not None else ''}, "
+                         f"got {which!r}.")
+
+    def trainer(self, which):
+        """The :class:`IICTrainer` of head ``which`` ('main' or 'over'); it shares this model's layers."""
+        store = self._trainers.items
+        if which not in store:
+            store[which] = IICTrainer(self.trunk, self.head(which), self.views, name=f"iic_{which}")
+        return store[which]
+
+    def check_images(self, x, name="x"):
+        x = as_images(x, name)
+        if x.shape[-1] != self.trunk.input.shape[-1] and not self.views.use_sobel:
+            raise ValueError(f"`{name}` must have {self.trunk.input.shape[-1]} channels, got shape {x.shape}.")
+        if min(x.shape[1:3]) < self.views.out_size:
+            raise ValueError(f"`{name}` images must be at least {self.views.out_size} pixels on a side, "
+                             f"got shape {x.shape}.")
+        return x
+
+    def cluster_probabilities(self, x, head="main", batch_size=1000):
+        """Probabilities (N, n_subheads, k) on the centre view, in near-equal batches (batch-statistics BN)."""
+        x = self.check_images(x)
+        n = len(x)
+        batches = max(1, -(-n // positive_int(batch_size, "batch_size")))
+        size = -(-n // batches)
+        net = self.head(head)
+        out = [ops.convert_to_numpy(net(self.trunk(self.views.evaluation_view(x[i:i + size]))))
+               for i in range(0, n, size)]
+        import numpy as np
+
+        return np.concatenate(out)
+
+    def assign(self, x, head="main", subhead=None, batch_size=1000):
+        """Hard cluster of each image from one sub-head (default: the lowest-loss one found by ``fit_iic``)."""
+        probs = self.cluster_probabilities(x, head, batch_size)
+        return probs[:, self.best_subhead if subhead is None else subhead].argmax(-1)
+
+    def joint_matrix(self, x, head="main", subhead=None):
+        """The symmetric joint ``P`` (k, k) of one sub-head on one fresh batch of pairs made from ``x``."""
+        x = self.check_images(x)
+        trainer = self.trainer(head)
+        y_pred = trainer(x)
+        p = ops.tile(y_pred[: len(x)], (self.views.repeats, 1, 1))
+        j = self.best_subhead if subhead is None else subhead
+        return ops.convert_to_numpy(joint_distribution(p[:, j], y_pred[len(x):, j]))
+
+    def pair_losses(self, x, head="main", batch_size=700):
+        """Mean IIC loss of each sub-head on fresh pairs made from ``x`` (no labels): shape (n_subheads,)."""
+        import numpy as np
+
+        x = self.check_images(x)
+        trainer = self.trainer(head)
+        size = positive_int(batch_size, "batch_size")
+        totals = []
+        for i in range(0, len(x), size):
+            chunk = x[i:i + size]
+            if len(chunk) < max(2 * self.head(head).output.shape[2], 32) and totals:
+                break
+            totals.append(ops.convert_to_numpy(subhead_losses(trainer(chunk), len(chunk), self.views.repeats)))
+        return np.mean(totals, axis=0)
+
+    def get_config(self):
+        config = super().get_config()
+        for key in ("trunk", "main_head", "views", "over_head"):
+            value = getattr(self, key)
+            config[key] = None if value is None else keras.saving.serialize_keras_object(value)
+        config["best_subhead"] = int(self.best_subhead)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        best = config.pop("best_subhead", 0)
+        parts = {k: (None if config.get(k) is None else keras.saving.deserialize_keras_object(config[k]))
+                 for k in ("trunk", "main_head", "views", "over_head")}
+        for k in parts:
+            config.pop(k, None)
+        model = cls(**parts, **config)
+        model.best_subhead = best
+        return model
+
+
+def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_subheads=5, channels=(32, 64, 128),
+              kernel_size=3, out_size=24, repeats=5, seed=None, name="iic", **view_options):
+    """Build an :class:`IICClusterer` (Ji et al., 2019).
+
+    ``n_overclusters`` defaults to 5x ``n_clusters`` (the paper uses 3-5x); 0 drops the
+    auxiliary head. ``view_options`` go to :class:`PairViews` (crops, rotation, jitter,
+    ``colour``, ``use_sobel``).
+    """
+    if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3 or \
+            any(not isinstance(d, int) or d < 1 for d in input_shape):
+        raise ValueError(f"`input_shape` must be (height, width, channels) of positive ints, got {input_shape}.")
+    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
+    if n_overclusters is None:
+        n_overclusters = 5 * n_clusters
+    if n_overclusters != 0:
+        n_overclusters = positive_int(n_overclusters, "n_overclusters", minimum=n_clusters + 1)
+    n_subheads = positive_int(n_subheads, "n_subheads")
+    out_size = positive_int(out_size, "out_size", minimum=4)
+    if out_size > min(input_shape[:2]):
+        raise ValueError(f"`out_size` must be at most the image side {min(input_shape[:2])}, got {out_size}.")
+    if len(channels) < 1:
+        raise ValueError("`channels` needs at least one conv block.")
+    if out_size // 2 ** (len(channels) - 1) < 1:
+        raise ValueError(f"`out_size` {out_size} is too small for {len(channels) - 1} poolings.")
+    views = PairViews(out_size=out_size, repeats=repeats, seed=seed, name="views", **view_options)
+    view_channels = 2 if views.use_sobel else input_shape[-1]
+    trunk = build_trunk((out_size, out_size, view_channels), channels, kernel_size)
+    n_features = trunk.output.shape[-1]
+    main = build_head(n_features, n_clusters, n_subheads, "main_head")
+    over = build_head(n_features, n_overclusters, n_subheads, "over_head") if n_overclusters else None
+    model = IICClusterer(trunk, main, views, over, name=name)
+    model(keras.ops.zeros((2,) + tuple(input_shape)))  # build
+    return model
