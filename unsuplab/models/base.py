@@ -20,6 +20,16 @@ class Autoencoder(keras.Model):
     def call(self, inputs, training=None):
         return self.decoder(self.encoder(inputs, training=training), training=training)
 
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.fit`` after checking in-memory data (shape, dtype, NaN) against the model's input."""
+        from .training_data import _is_array, check_training_data
+
+        if _is_array(x):
+            check_training_data(x, self, "x", value_range=None)
+        if _is_array(y):
+            check_training_data(y, self, "y", value_range=None)
+        return super().fit(x, y, *args, **kwargs)
+
     def encode(self, x, batch_size=256):
         """The codes of ``x`` as a NumPy array."""
         return self.encoder.predict(x, batch_size=batch_size, verbose=0)
