@@ -1,0 +1,158 @@
+"""Check cells of lesson 07 (variational autoencoder)."""
+
+import math
+
+import numpy as np
+
+from . import Wrong, exercise, to_numpy
+
+# Three latent dimensions with different means and standard deviations 1, 0.5 and 2.
+_MEAN = np.array([1.5, -2.0, 0.0], "float32")
+_LOG_VAR = np.log(np.array([1.0, 0.25, 4.0], "float32"))
+_DRAWS = 20000
+
+
+def _r(values, digits):
+    """A short list of plain floats for messages."""
+    return [round(float(v), digits) + 0.0 for v in np.ravel(values)]
+
+
+def _statistics(student_fn):
+    """Mean and standard deviation of ``_DRAWS`` samples, per dimension, with clear errors on wrong shapes."""
+    import keras
+
+    z_mean = keras.ops.convert_to_tensor(np.tile(_MEAN, (_DRAWS, 1)))
+    z_log_var = keras.ops.convert_to_tensor(np.tile(_LOG_VAR, (_DRAWS, 1)))
+    z = student_fn(z_mean, z_log_var, keras.random.SeedGenerator(0))
+    if z is None:
+        raise Wrong("your function returns None; return z.")
+    z = to_numpy(z)
+    if z.shape != (_DRAWS, len(_MEAN)):
+        raise Wrong(f"z should have the shape of z_mean, {(_DRAWS, len(_MEAN))}, got {z.shape}.")
+    if not np.all(np.isfinite(z)):
+        raise Wrong("z contains NaN or infinity.")
+    return z.mean(axis=0), z.std(axis=0)
+
+
+def _probe_step(student_fn, lr=0.1):
+    """One SGD step on ``mean(z ** 2)`` with ``z_mean``, ``z_log_var`` as trainable weights; returns their changes.
+
+    Uses only ``keras.Model.train_on_batch``, so it runs on every backend. In expectation the
+    gradients are ``2 mu / d`` and ``sigma^2 / d`` (d dimensions), since ``E z^2 = mu^2 + exp(log_var)``.
+    """
+    import keras
+
+    class Probe(keras.Model):  # a throw-away test harness, never saved
+        def __init__(self):
+            super().__init__()
+            self.mu = self.add_weight(shape=(len(_MEAN),), initializer=keras.initializers.Constant(_MEAN))
+            self.log_var = self.add_weight(shape=(len(_MEAN),), initializer=keras.initializers.Constant(_LOG_VAR))
+            self.seed = keras.random.SeedGenerator(1)
+
+        def call(self, inputs):
+            ones = keras.ops.ones_like(inputs)  # (n, 1): broadcast the weights to a batch
+            return student_fn(ones * self.mu, ones * self.log_var, self.seed)
+
+    probe = Probe()
+    x = np.zeros((_DRAWS, 1), "float32")
+    probe(x)  # build it eagerly, so a broken graph shows up as the gradient's error, not as a build error
+    probe.compile(optimizer=keras.optimizers.SGD(lr), loss="mse", run_eagerly=True)
+    probe.train_on_batch(x, np.zeros((_DRAWS, len(_MEAN)), "float32"))
+    return to_numpy(probe.mu) - _MEAN, to_numpy(probe.log_var) - _LOG_VAR
+
+
+@exercise("Exercise 1 (the reparameterisation trick)")
+def sampling(student_fn):
+    """``student_fn(z_mean, z_log_var, seed)`` -> ``z = z_mean + exp(z_log_var / 2) * eps``, ``eps ~ N(0, I)``."""
+    std_want = np.exp(0.5 * _LOG_VAR)
+    mean, std = _statistics(student_fn)
+    if np.allclose(std, 0, atol=1e-3):
+        raise Wrong("z has no noise: multiply exp(0.5 * z_log_var) by eps ~ N(0, I) from keras.random.normal.")
+    if np.allclose(mean, 0, atol=0.06) and not np.allclose(_MEAN, 0):
+        raise Wrong(f"the samples average {_r(mean, 2)}, not z_mean = {_r(_MEAN, 2)}: add z_mean.")
+    if not np.allclose(mean, _MEAN, atol=0.06):
+        raise Wrong(f"the samples average {_r(mean, 2)}, they should average z_mean = {_r(_MEAN, 2)}.")
+    if np.allclose(std, np.exp(_LOG_VAR), rtol=0.05):
+        raise Wrong("the spread is exp(z_log_var), the variance; the standard deviation is exp(0.5 * z_log_var).")
+    if not np.allclose(std, std_want, rtol=0.05):
+        raise Wrong(f"the samples' standard deviations are {_r(std, 3)}, "
+                    f"they should be exp(0.5 * z_log_var) = {_r(std_want, 3)}.")
+    lr, d = 0.1, len(_MEAN)
+    try:
+        d_mean, d_log_var = _probe_step(student_fn, lr)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        while (exc.__cause__ or exc.__context__) is not None:  # the student's error, not Keras' wrapper
+            exc = exc.__cause__ or exc.__context__
+        raise Wrong(f"no gradient can flow through your function ({type(exc).__name__}: {str(exc)[:120]}). "
+                    "Compute z with keras.ops and keras.random only, no NumPy.") from exc
+    if np.allclose(d_mean, 0) and np.allclose(d_log_var, 0):
+        raise Wrong("no gradient reaches z_mean or z_log_var: compute z with keras.ops and keras.random only "
+                    "(NumPy or ops.stop_gradient cut the graph).")
+    if np.allclose(d_mean, 0, atol=1e-6):
+        raise Wrong("no gradient reaches z_mean: add z_mean itself to the noise, inside the graph "
+                    "(not a NumPy copy or a stopped gradient).")
+    if not np.allclose(d_mean, -lr * 2 * _MEAN / d, rtol=0.25, atol=0.01):
+        raise Wrong("the gradient with respect to z_mean is wrong: z - z_mean must not depend on z_mean "
+                    f"(one SGD step moved z_mean by {_r(d_mean, 4)}, "
+                    f"expected about {_r(-lr * 2 * _MEAN / d, 4)}).")
+    want = -lr * std_want ** 2 / d
+    if np.allclose(d_log_var, 0, atol=1e-6):
+        raise Wrong("no gradient reaches z_log_var: the noise must be scaled by exp(0.5 * z_log_var) inside the "
+                    "graph, not by a constant or a stopped gradient.")
+    if not np.allclose(d_log_var, want, rtol=0.25, atol=2e-3):
+        raise Wrong(f"the gradient with respect to z_log_var is wrong (one SGD step moved it by "
+                    f"{_r(d_log_var, 4)}, expected about {_r(want, 4)}).")
+    return (f"over {_DRAWS} draws the means are {_r(mean, 2)} and the standard deviations "
+            f"{_r(std, 2)}, and gradients reach both z_mean and z_log_var.")
+
+
+def _terms(result, betas):
+    if not isinstance(result, dict):
+        raise Wrong(f"return a dict {{beta: {{'reconstruction': ..., 'kl': ...}}}}, got {type(result).__name__}.")
+    keys, want = sorted(float(b) for b in result), sorted(float(b) for b in betas)
+    if len(keys) != len(want) or not np.allclose(keys, want):
+        raise Wrong(f"the dict's keys should be the betas {list(betas)}, got {list(result)}.")
+    rows = []
+    for beta in sorted(result, key=float):
+        value = result[beta]
+        if not isinstance(value, dict) or set(value) != {"reconstruction", "kl"}:
+            raise Wrong(f"result[{beta}] should be a dict with the keys 'reconstruction' and 'kl', got {value!r}.")
+        rec, kl = float(to_numpy(value["reconstruction"])), float(to_numpy(value["kl"]))
+        if not (math.isfinite(rec) and math.isfinite(kl)):
+            raise Wrong(f"the terms for beta={beta} are not finite: reconstruction {rec}, KL {kl}.")
+        if kl < -1e-4:
+            raise Wrong(f"the KL for beta={beta} is {kl:.4g} < 0, but a KL divergence is never negative.")
+        if rec <= 0:
+            raise Wrong(f"the reconstruction term for beta={beta} is {rec:.4g}; -log p(x|z) of a Bernoulli "
+                        "decoder is positive (use unsuplab.losses.bernoulli_nll).")
+        rows.append((float(beta), rec, kl))
+    return rows
+
+
+@exercise("Exercise 2 (vary beta)")
+def beta_sweep(student_fn, x_train, x_test, betas=(0.1, 1.0, 10.0), epochs=3):
+    """``student_fn(x_train, x_test, betas, epochs)`` -> ``{beta: {"reconstruction": nats, "kl": nats}}`` on x_test.
+
+    Trains through the student's function, prints the table, and checks the trend of a
+    beta-VAE (Higgins et al., 2017): a larger beta buys a smaller KL with a worse reconstruction.
+    """
+    rows = _terms(student_fn(x_train, x_test, tuple(betas), epochs), betas)
+    print(f"{'beta':>8} {'-log p(x|z)':>12} {'KL (nats)':>10}")
+    for beta, rec, kl in rows:
+        print(f"{beta:>8g} {rec:>12.2f} {kl:>10.3f}")
+    recs, kls = np.array([r[1] for r in rows]), np.array([r[2] for r in rows])
+    kl_down, rec_up = np.all(np.diff(kls) < 0), np.all(np.diff(recs) > 0)
+    if not kl_down and not rec_up and np.all(np.diff(kls) > 0) and np.all(np.diff(recs) < 0):
+        raise Wrong("both terms move the wrong way: are 'reconstruction' and 'kl' swapped?")
+    if not kl_down:
+        kl_times_beta = np.allclose(np.diff(kls / np.array([r[0] for r in rows])) < 0, True)
+        hint = (" You may be reporting beta * KL, the weighted term in the loss; report the KL itself."
+                if kl_times_beta else "")
+        raise Wrong("the KL term should shrink as beta grows (beta is its weight in the loss), "
+                    f"yours is {_r(kls, 3)}.{hint}")
+    if not rec_up:
+        raise Wrong("the reconstruction term -log p(x|z) should grow as beta grows (less information "
+                    f"passes through z), yours is {_r(recs, 2)}.")
+    return "a larger beta gives a smaller KL (codes closer to the prior) and a worse reconstruction."
