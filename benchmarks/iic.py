@@ -1,6 +1,6 @@
 """IIC against the clustering baselines of its Table 1 (Ji et al., 2019), one table.
 
-    python benchmarks/iic.py                                   # mnist_small, 3 seeds, CPU
+    python benchmarks/iic.py --ae-seeds 0 --ae-epochs 10       # mnist_small, 3 seeds, the CPU setting
     KERAS_BACKEND=jax python benchmarks/iic.py --dataset fashion_mnist --channels 64,128,256,512 \
         --kernel 5 --epochs 20 --time-limit 420 --no-baselines --tag gpu   # on a GPU
 
@@ -28,8 +28,9 @@ def machine():
         import jax
 
         dev = str(jax.devices()[0].device_kind)
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     return f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, {dev}, Keras {keras.__version__} " \
-           f"({keras.backend.backend()})"
+           f"({keras.backend.backend()}), load average {load} (1, 5, 15 min)"
 
 
 def time_views(model, x, batch_size, steps=20):
@@ -115,7 +116,7 @@ def run_iic(args, x, y, seed):
                 pairs_per_s=pairs / train_s, step_s=step_s, view_s=view_s, curve=curve)
 
 
-def run_baselines(args, x, y, seed):
+def run_baselines(args, x, y, seed, autoencoders=True):
     import keras
 
     from unsuplab import clustering, models
@@ -126,20 +127,27 @@ def run_baselines(args, x, y, seed):
     rows["k-means on pixels"] = (clustering.kmeans_pixels(x, k, seed), time.perf_counter() - t)
     t = time.perf_counter()
     rows["PCA (50) + k-means"] = (clustering.pca_kmeans(x, k, 50, seed), time.perf_counter() - t)
-    builders = {"dense AE": lambda: models.build_dense_autoencoder(x.shape[1:], 10, (500, 500, 2000))}
-    if hasattr(models, "build_sparse_autoencoder"):
-        builders["sparse AE"] = lambda: models.build_sparse_autoencoder(x.shape[1:], 10, (500, 500, 2000))
-    if hasattr(models, "build_denoising_autoencoder"):
-        builders["denoising AE"] = lambda: models.build_denoising_autoencoder(x.shape[1:], 10, (500, 500, 2000))
-    if hasattr(models, "build_vae"):
-        builders["VAE"] = lambda: models.build_vae(x.shape[1:], 10, (500, 500, 2000))
-    for name, build in builders.items():
+    # Autoencoders in the DEC shape (Xie et al., 2016): 784-500-500-2000-code, mirrored; codes standardised
+    # before k-means (clustering.autoencoder_kmeans). Dense/denoising: linear code; sparse: KL sigmoid code;
+    # VAE: the mean of q(z|x).
+    shape, hidden, code = x.shape[1:], (500, 500, 2000), args.ae_code
+    builders = {
+        "dense AE": lambda: models.build_dense_autoencoder(shape, code, hidden, code_activation="linear"),
+        "sparse AE (KL)": lambda: models.build_sparse_autoencoder(shape, code, hidden, penalty="kl"),
+        "denoising AE (Gaussian 0.3)": lambda: models.build_denoising_autoencoder(
+            models.build_dense_autoencoder, kind="gaussian", amount=0.3, seed=seed, input_shape=shape,
+            code_size=code, hidden=hidden, code_activation="linear"),
+        "VAE": lambda: models.build_vae(shape, code, hidden, seed=seed),
+    }
+    for name, build in (builders.items() if autoencoders else ()):
         keras.utils.set_random_seed(seed)
         t = time.perf_counter()
         try:
             ae = build()
-            rows[f"{name} codes + k-means"] = (clustering.autoencoder_kmeans(ae, x, k, epochs=args.ae_epochs,
-                                                                             seed=seed), time.perf_counter() - t)
+            if isinstance(ae, models.VAE):
+                ae.compile(optimizer="adam")
+            assigned = clustering.autoencoder_kmeans(ae, x, k, epochs=args.ae_epochs, batch_size=256, seed=seed)
+            rows[f"{name} codes + k-means"] = (assigned, time.perf_counter() - t)
         except Exception as exc:  # report, do not hide
             print(f"{name}: failed ({type(exc).__name__}: {exc})", flush=True)
     return {name: (clustering.scores(a, y, k), sec) for name, (a, sec) in rows.items()}
@@ -150,18 +158,20 @@ def main(argv=None):
     p.add_argument("--dataset", default="mnist_small")
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--time-limit", type=float, default=None, help="seconds of training per seed")
-    p.add_argument("--batch", type=int, default=140, help="images per step (x repeats = pairs)")
-    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--time-limit", type=float, default=420, help="seconds of training per seed")
+    p.add_argument("--batch", type=int, default=100, help="images per step (x repeats = pairs)")
+    p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--channels", default="32,64,128")
+    p.add_argument("--channels", default="16,32,64")
     p.add_argument("--kernel", type=int, default=3)
-    p.add_argument("--out-size", type=int, default=24)
+    p.add_argument("--out-size", type=int, default=16)
     p.add_argument("--over", type=int, default=5, help="overclustering factor")
     p.add_argument("--subheads", type=int, default=5)
     p.add_argument("--eval-every", type=int, default=1)
     p.add_argument("--limit", type=int, default=None, help="use only this many images")
     p.add_argument("--ae-epochs", type=int, default=30)
+    p.add_argument("--ae-code", type=int, default=10, help="code size of the autoencoder baselines")
+    p.add_argument("--ae-seeds", default=None, help="seeds of the autoencoder baselines (default: --seeds)")
     p.add_argument("--no-baselines", action="store_true")
     p.add_argument("--no-iic", action="store_true")
     p.add_argument("--tag", default=None)
@@ -170,6 +180,7 @@ def main(argv=None):
     args.channels = tuple(int(c) for c in args.channels.split(","))
     args.schedule = ("main", "main", "over")
     seeds = [int(s) for s in args.seeds.split(",")]
+    ae_seeds = seeds if args.ae_seeds is None else [int(s) for s in args.ae_seeds.split(",")]
 
     from unsuplab import config, datasets
 
@@ -182,32 +193,49 @@ def main(argv=None):
         x, y = x[keep], y[keep]
     print(f"{args.dataset}: {len(x)} images {x.shape[1:]}, machine: {machine()}", flush=True)
 
-    lines = [f"# IIC and clustering baselines on {args.dataset} ({len(x)} images, train + test, transductive)", "",
-             f"Machine: {machine()}. Command: `{' '.join([Path(sys.argv[0]).name] + (argv or sys.argv[1:]))}`", "",
-             "| method | seeds | ACC mean | ACC spread (min-max) | NMI | ARI | size entropy | collapsed | "
-             "seconds per seed |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    header = [f"# IIC and clustering baselines on {args.dataset} ({len(x)} images, train + test, transductive)", "",
+              f"Machine: {machine()}. Command: `{' '.join([Path(sys.argv[0]).name] + (argv or sys.argv[1:]))}`", ""]
+    base, iic, details = {}, [], []
 
     def row(name, results):
         accs = np.array([r["acc"] for r in results])
-        lines.append(f"| {name} | {len(results)} | {accs.mean():.4f} | {accs.min():.4f}-{accs.max():.4f} | "
-                     f"{np.mean([r['nmi'] for r in results]):.4f} | {np.mean([r['ari'] for r in results]):.4f} | "
-                     f"{np.mean([r['entropy'] for r in results]):.3f} | "
-                     f"{sum(r['collapsed'] for r in results)}/{len(results)} | "
-                     f"{np.mean([r['seconds'] for r in results]):.0f} |")
+        return (f"| {name} | {len(results)} | {accs.mean():.4f} | {accs.min():.4f}-{accs.max():.4f} | "
+                f"{np.mean([r['nmi'] for r in results]):.4f} | {np.mean([r['ari'] for r in results]):.4f} | "
+                f"{np.mean([r['entropy'] for r in results]):.3f} | "
+                f"{sum(r['collapsed'] for r in results)}/{len(results)} | "
+                f"{np.mean([r['seconds'] for r in results]):.0f} |")
 
-    if not args.no_baselines:
-        base = {}
-        for seed in seeds:
-            for name, (s, sec) in run_baselines(args, x, y, seed).items():
-                base.setdefault(name, []).append(dict(acc=s["acc"], nmi=s["nmi"], ari=s["ari"],
-                                                      entropy=s["size_entropy"], collapsed=s["collapsed"],
-                                                      seconds=sec))
-                print(f"seed {seed} {name}: acc {s['acc']:.4f} ({sec:.0f} s)", flush=True)
-        for name, results in base.items():
-            row(name, results)
-    details = []
+    def write():
+        """Write the table so far (after every seed: a long run that is cut short keeps its results)."""
+        lines = header + ["| method | seeds | ACC mean | ACC spread (min-max) | NMI | ARI | size entropy | collapsed | "
+                          "seconds per seed |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [row(name, results) for name, results in base.items()]
+        if iic:
+            lines.append(row("IIC (lowest-loss sub-head)", iic))
+        if base:
+            lines += ["", f"Autoencoder baselines: DEC shape (Xie et al., 2016) 784-500-500-2000-{args.ae_code}, "
+                      f"mirrored decoder, Adam, {args.ae_epochs} epochs, batch 256; dense and denoising (Gaussian "
+                      "0.3) with a linear code, sparse with a KL-penalised sigmoid code, VAE using the mean of "
+                      "q(z|x); codes standardised per dimension, then k-means (10 restarts)."]
+        if iic:
+            lines += ["", f"IIC settings: channels {args.channels}, kernel {args.kernel}, input {args.out_size}, "
+                      f"batch {args.batch} images x {args.repeats} repeats, Adam lr {args.lr}, heads "
+                      f"k={int(y.max() + 1)} and {args.over}x, {args.subheads} sub-heads, schedule main-main-over, "
+                      f"at most {args.epochs} epochs, time limit {args.time_limit} s per seed (checked after "
+                      "each epoch).", "",
+                      "| seed | epochs | train s | best sub-head | ACC | every sub-head's ACC | size entropy | "
+                      "pairs/s | ms per step | ms per batch of views alone | accuracy over time |",
+                      "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"] + details
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        lines += ["", f"Load average when written: {load} (1, 5, 15 min). The machine is shared: wall times are "
+                  "inflated when the load exceeds the CPU count."]
+        text = "\n".join(lines) + "\n"
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"iic_{args.tag or args.dataset}.md").write_text(text)
+        return text
+
     if not args.no_iic:
-        iic = []
         for seed in seeds:
             r = run_iic(args, x, y, seed)
             iic.append(r)
@@ -217,20 +245,16 @@ def main(argv=None):
                            f"{', '.join(f'{a:.4f}' for a in r['subhead_accs'])} | {r['entropy']:.3f} | "
                            f"{r['pairs_per_s']:.0f} | {1000 * r['step_s']:.1f} | {1000 * r['view_s']:.1f} | "
                            f"{'; '.join(f'ep {e}: {s:.0f} s {a:.3f}' for e, s, a in r['curve'])} |")
-        row("IIC (lowest-loss sub-head)", iic)
-        lines += ["", f"IIC settings: channels {args.channels}, kernel {args.kernel}, input {args.out_size}, "
-                  f"batch {args.batch} images x {args.repeats} repeats, Adam lr {args.lr}, heads k={int(y.max() + 1)} "
-                  f"and {args.over}x, {args.subheads} sub-heads, schedule main-main-over, "
-                  f"time limit {args.time_limit} s per seed.", "",
-                  "| seed | epochs | train s | best sub-head | ACC | every sub-head's ACC | size entropy | "
-                  "pairs/s | ms per step | ms per batch of views alone | accuracy over time |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"] + details
-    text = "\n".join(lines) + "\n"
-    print(text)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / f"iic_{args.tag or args.dataset}.md").write_text(text)
-
+            write()
+    if not args.no_baselines:
+        for seed in seeds:
+            for name, (s, sec) in run_baselines(args, x, y, seed, seed in ae_seeds).items():
+                base.setdefault(name, []).append(dict(acc=s["acc"], nmi=s["nmi"], ari=s["ari"],
+                                                      entropy=s["size_entropy"], collapsed=s["collapsed"],
+                                                      seconds=sec))
+                print(f"seed {seed} {name}: acc {s['acc']:.4f} ({sec:.0f} s)", flush=True)
+            write()
+    print(write())
 
 if __name__ == "__main__":
     main()

@@ -51,3 +51,10 @@ def test_kmeans_baselines_find_separated_blobs():
     x = (rng.normal(0, 0.02, (90, 4, 4, 1)) + 0.3 * y[:, None, None, None] + 0.1).clip(0, 1).astype("float32")
     assert clustering.cluster_accuracy(clustering.kmeans_pixels(x, 3), y) == 1.0
     assert clustering.cluster_accuracy(clustering.pca_kmeans(x, 3, n_components=2), y) == 1.0
+
+
+def test_standardize_gives_zero_mean_unit_variance_and_keeps_constant_columns_finite():
+    f = np.array([[1.0, 5.0, 2.0], [3.0, 5.0, 4.0], [5.0, 5.0, 9.0]])
+    z = clustering.standardize(f)
+    np.testing.assert_allclose(z.mean(0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(z.std(0), [1.0, 0.0, 1.0], atol=1e-12)  # the constant column stays 0

@@ -132,10 +132,20 @@ def pca_kmeans(x, n_clusters, n_components=50, seed=0):
     return kmeans(pca.transform(flat(x)), n_clusters, seed)
 
 
-def autoencoder_kmeans(autoencoder, x, n_clusters, epochs=20, batch_size=128, seed=0, verbose=0):
+def standardize(features):
+    """Each column shifted to mean 0 and scaled to variance 1 (constant columns left at 0)."""
+    features = flat(features).astype("float64")
+    std = features.std(0)
+    return (features - features.mean(0)) / np.where(std > 0, std, 1.0)
+
+
+def autoencoder_kmeans(autoencoder, x, n_clusters, epochs=20, batch_size=128, seed=0, verbose=0,
+                       standardize_codes=True):
     """Baseline: train ``autoencoder`` (an ``unsuplab.models`` builder's model) on ``x``, k-means on its codes.
 
-    Variational encoders returning several outputs use the first (the mean).
+    Variational encoders returning several outputs use the first (the mean). Codes are
+    standardised per dimension before k-means unless ``standardize_codes=False`` (k-means
+    is not scale-invariant, and a few large code units would otherwise dominate the distances).
     """
     import keras
 
@@ -146,4 +156,5 @@ def autoencoder_kmeans(autoencoder, x, n_clusters, epochs=20, batch_size=128, se
     codes = autoencoder.encode(x) if hasattr(autoencoder, "encode") else autoencoder.encoder.predict(x, verbose=0)
     if isinstance(codes, (list, tuple)):
         codes = codes[0]
-    return kmeans(codes, n_clusters, seed)
+    codes = flat(codes)
+    return kmeans(standardize(codes) if standardize_codes else codes, n_clusters, seed)

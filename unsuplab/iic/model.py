@@ -81,6 +81,12 @@ class IICTrainer(keras.Model):
         self.n_subheads = head.output.shape[1]
         self.subhead_trackers = [keras.metrics.Mean(name=f"loss_{j}") for j in range(self.n_subheads)]
 
+    def build(self, input_shape):
+        """The trunk and head are functional models (built); only the view maker needs the image shape."""
+        if not self.views.built:
+            self.views.build(input_shape)
+        self.built = True
+
     def call(self, images, training=None):
         x, gx = self.views(images)
         return self.head(self.trunk(ops.concatenate([x, gx], axis=0), training=training), training=training)
@@ -124,6 +130,12 @@ class IICClusterer(keras.Model):
         self.input_side = trunk.input.shape[1]
         self.best_subhead = 0
         self._trainers = _Untracked()  # built lazily; not part of this model's saved state
+
+    def build(self, input_shape):
+        """The trunk and heads are functional models (built); only the view maker needs the image shape."""
+        if not self.views.built:
+            self.views.build(input_shape)
+        self.built = True
 
     def call(self, images, training=None):
         return self.main_head(self.trunk(self.views.evaluation_view(images), training=training), training=training)

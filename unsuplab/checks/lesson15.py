@@ -1,0 +1,84 @@
+"""Check cells of lesson 15 (Invariant Information Clustering, Ji et al., ICCV 2019)."""
+
+import math
+
+import numpy as np
+
+from ..iic import iic_loss as reference_loss
+from . import Wrong, exercise, expect_close, to_numpy
+
+
+def _one_hot(labels, k):
+    return np.eye(k, dtype="float32")[labels]
+
+
+def _loss_value(student_fn, p, q, what):
+    value = to_numpy(student_fn(p, q)).astype("float64")
+    if value.size != 1:
+        raise Wrong(f"{what}: return one number (the loss of the whole batch), got shape {value.shape}.")
+    value = float(value.reshape(()))
+    if not math.isfinite(value):
+        raise Wrong(f"{what}: the loss is {value}. Clamp P at a small eps (e.g. 1e-7) before the log: "
+                    "an empty cluster makes P_cc' = 0 and ln 0 = -inf.")
+    return value
+
+
+@exercise("Exercise 1 (the IIC loss)")
+def iic_loss(student_fn):
+    """``student_fn(p, q)`` -> ``-I(z, z')`` of the symmetrised joint of two (n, C) softmax batches (eq. 1-3)."""
+    rng = np.random.default_rng(0)
+    C = 5
+    perfect = _one_hot(np.arange(200) % C, C)
+    got = _loss_value(student_fn, perfect, perfect, "perfect pairs")
+    if abs(got - math.log(C)) < 1e-3:
+        raise Wrong(f"for perfectly paired, balanced clusters you return +ln C = {got:.4f}; the loss is "
+                    "MINUS the mutual information (we minimise it), so it should be -ln C.")
+    if abs(got + math.log(C)) > 1e-3:
+        raise Wrong(f"for perfectly paired, balanced one-hot assignments over C = {C} clusters the loss "
+                    f"should be -ln C = {-math.log(C):.4f}, got {got:.4f}.")
+    uniform = np.full((64, C), 1.0 / C, "float32")
+    got = _loss_value(student_fn, uniform, uniform, "uniform outputs")
+    if abs(got) > 1e-4:
+        raise Wrong(f"when every output is uniform the two assignments are independent and I = 0, "
+                    f"but your loss is {got:.4f}. Check the marginals: P_c is a row sum, P_c' a column sum.")
+    p = rng.dirichlet(np.ones(C), 32).astype("float32")
+    q = rng.dirichlet(np.ones(C), 32).astype("float32")
+    want = float(to_numpy(reference_loss(p, q)))
+    got = _loss_value(student_fn, p, q, "random softmax outputs")
+    unsym = p.T.astype("float64") @ q / len(p)
+    row, col = unsym.sum(1, keepdims=True), unsym.sum(0, keepdims=True)
+    unsym_loss = -float(np.sum(unsym * (np.log(unsym) - np.log(row) - np.log(col))))
+    if abs(got - want) > 1e-4 and abs(got - unsym_loss) < 1e-4:
+        raise Wrong("you skipped the symmetrisation P <- (P + P^T) / 2 (eq. 3): both views play the same role.")
+    expect_close(got, want, "your loss on random softmax outputs", rtol=1e-3, atol=1e-5)
+    empty = _one_hot(rng.integers(0, 3, 40), C)  # clusters 3 and 4 are empty
+    expect_close(_loss_value(student_fn, empty, empty, "empty clusters"), to_numpy(reference_loss(empty, empty)),
+                 "your loss with two empty clusters", rtol=1e-3, atol=1e-4)
+    return "it matches unsuplab.iic.iic_loss: -ln C for perfect pairs, 0 for independent ones, finite when " \
+           "a cluster is empty."
+
+
+@exercise("Exercise 2 (one cluster carries no information)")
+def mutual_information(student_fn):
+    """``student_fn(P)`` -> ``I`` in nats of a (C, C) joint matrix, with 0 ln 0 = 0; 0 for a single cluster."""
+    C = 4
+    one = np.zeros((C, C))
+    one[0, 0] = 1.0  # every image, and every perturbed copy, in cluster 0
+    got = float(to_numpy(student_fn(one)))
+    if not math.isfinite(got):
+        raise Wrong(f"for the one-cluster P your I is {got}: skip the zero entries of P (0 ln 0 = 0), "
+                    "or clamp them at a tiny eps before the log.")
+    if abs(got) > 1e-5:
+        raise Wrong(f"for the one-cluster P (P_00 = 1, all else 0) I should be 0, got {got:.4g}: there "
+                    "P_00 = P_0 P_0' = 1 and ln(1 / (1 x 1)) = 0.")
+    diagonal = np.eye(C) / C
+    expect_close(student_fn(diagonal), math.log(C), "your I for a balanced, perfectly paired P (eye(C) / C)",
+                 rtol=1e-4)
+    rng = np.random.default_rng(1)
+    P = rng.random((C, C))
+    P = (P + P.T) / P.sum() / 2.0
+    row, col = P.sum(1, keepdims=True), P.sum(0, keepdims=True)
+    expect_close(student_fn(P), float(np.sum(P * np.log(P / (row * col)))), "your I for a random joint P",
+                 rtol=1e-4)
+    return "a single cluster gives I = 0: knowing x's cluster tells nothing about g(x)'s, since both are " \
+           "always cluster 0."
