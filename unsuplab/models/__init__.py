@@ -10,6 +10,8 @@ build_sparse_autoencoder        L1 or KL sparsity on the code (Ng)
 build_denoising_autoencoder     training-only corruption in front of any builder (Vincent et al., 2008)
 build_contractive_autoencoder   ||J_f(x)||_F^2 penalty (Rifai et al., 2011)
 build_vae                       VAE, dense or conv, beta, Bernoulli or Gaussian (Kingma and Welling, 2014)
+build_colorizer                 L -> ab encoder-decoder for colorization (lesson 10; not an Autoencoder)
+build_super_resolver            bicubic + learned residual, starts as bicubic (lesson 11; not an Autoencoder)
 ==============================  ============================================================
 
 Train with ``model.compile("adam", "mse"); model.fit(x, x)`` (VAE: ``compile("adam"); fit(x)``).
@@ -21,6 +23,7 @@ from .. import layers  # noqa: F401  (registers the custom layers)
 from .base import Autoencoder
 from .contractive import build_contractive_autoencoder
 from .conv import SwitchAutoencoder, build_conv_autoencoder
+from .image_to_image import build_colorizer, build_super_resolver
 from .dense import build_deep_autoencoder, build_dense_autoencoder
 from .denoising import build_denoising_autoencoder
 from .sparse import build_sparse_autoencoder
@@ -29,4 +32,5 @@ from .vae import VAE, build_vae
 
 __all__ = ["Autoencoder", "SwitchAutoencoder", "VAE", "build_dense_autoencoder", "build_deep_autoencoder",
            "build_conv_autoencoder", "build_sparse_autoencoder", "build_denoising_autoencoder",
-           "build_contractive_autoencoder", "build_vae", "check_training_data"]
+           "build_contractive_autoencoder", "build_vae", "build_colorizer", "build_super_resolver",
+           "check_training_data"]

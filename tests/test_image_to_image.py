@@ -1,0 +1,46 @@
+"""The application networks: shapes, the untrained super-resolver is exactly bicubic, learning, .keras round trip."""
+
+import keras
+import numpy as np
+import pytest
+
+from unsuplab import datasets, degrade
+from unsuplab.models import build_colorizer, build_super_resolver
+
+
+def test_colorizer_shapes_any_size_and_round_trip(tmp_path):
+    model = build_colorizer(width=4)
+    for hw in [(8, 8), (12, 20)]:
+        out = model.predict(np.zeros((2, *hw, 1), "float32"), verbose=0)
+        assert out.shape == (2, *hw, 2) and np.all(np.abs(out) <= 1)
+    x = np.random.default_rng(0).uniform(size=(3, 8, 8, 1)).astype("float32")
+    model.save(tmp_path / "c.keras")
+    again = keras.models.load_model(tmp_path / "c.keras")
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_untrained_super_resolver_is_bicubic_and_learns(tmp_path):
+    x, _ = datasets.photo_patches(12, 64, "train", seed=0)
+    low = degrade.downsample(x, 3)
+    up = degrade.bicubic_upsample(low, 3)
+    model = build_super_resolver(3, width=8)
+    np.testing.assert_allclose(model.predict([low, up], verbose=0), up, atol=1e-6)  # T starts at zero
+    model.compile(keras.optimizers.Adam(1e-2), "mse")
+    losses = model.fit([low, up], x, epochs=20, batch_size=64, verbose=0).history["loss"]
+    assert losses[-1] < 0.95 * losses[0]  # below bicubic's own error
+    model.save(tmp_path / "s.keras")
+    again = keras.models.load_model(tmp_path / "s.keras")
+    np.testing.assert_allclose(again.predict([low, up], verbose=0), model.predict([low, up], verbose=0), atol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"factor": 1}, "factor"), ({"factor": 2.0}, "factor"),
+                                           ({"factor": 2, "width": 0}, "width"),
+                                           ({"factor": 2, "channels": 0}, "channels")])
+def test_super_resolver_bad_arguments(kwargs, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        build_super_resolver(**kwargs)
+
+
+def test_colorizer_bad_width():
+    with pytest.raises(ValueError, match="width"):
+        build_colorizer(width=0)
