@@ -35,8 +35,8 @@ test: setup test-unit test-notebooks
 
 test-unit: setup
 	$(PY) -m unsuplab.lessontool check
-	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) tests -q
-	UNSUPLAB_FAST=1 KERAS_BACKEND=jax $(PYTEST) tests -q -m "not tensorflow_only"
+	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) tests -q -n 2 --dist loadfile
+	UNSUPLAB_FAST=1 KERAS_BACKEND=jax $(PYTEST) tests -q -n 2 --dist loadfile -m "not tensorflow_only"
 
 test-notebooks: setup
 	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) -q --nbval-lax --nbval-current-env \

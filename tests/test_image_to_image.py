@@ -20,14 +20,17 @@ def test_colorizer_shapes_any_size_and_round_trip(tmp_path):
 
 
 def test_untrained_super_resolver_is_bicubic_and_learns(tmp_path):
-    x, _ = datasets.photo_patches(12, 64, "train", seed=0)
+    keras.utils.set_random_seed(0)
+    x, _ = datasets.photo_patches(24, 256, "train", seed=0)
     low = degrade.downsample(x, 3)
     up = degrade.bicubic_upsample(low, 3)
     model = build_super_resolver(3, width=8)
     np.testing.assert_allclose(model.predict([low, up], verbose=0), up, atol=1e-6)  # T starts at zero
-    model.compile(keras.optimizers.Adam(1e-2), "mse")
-    losses = model.fit([low, up], x, epochs=20, batch_size=64, verbose=0).history["loss"]
-    assert losses[-1] < 0.95 * losses[0]  # below bicubic's own error
+    bicubic_mse = float(np.mean((up - x) ** 2))
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    model.fit([low, up], x, epochs=8, batch_size=16, verbose=0)
+    learned_mse = float(np.mean((model.predict([low, up], verbose=0) - x) ** 2))
+    assert learned_mse < 0.98 * bicubic_mse  # it starts at bicubic (ratio 1) and learns detail it misses (~0.95)
     model.save(tmp_path / "s.keras")
     again = keras.models.load_model(tmp_path / "s.keras")
     np.testing.assert_allclose(again.predict([low, up], verbose=0), model.predict([low, up], verbose=0), atol=1e-5)
