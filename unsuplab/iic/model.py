@@ -14,6 +14,7 @@ predict in batches of a few hundred images (``IICClusterer.cluster_probabilities
 import keras
 from keras import layers, ops
 
+from ..models.base import parts_config, parts_from_config
 from ..validation import as_images, positive_int
 from .loss import iic_loss, joint_distribution
 from .transforms import PairViews
@@ -98,16 +99,12 @@ class IICTrainer(keras.Model):
         return ops.sum(losses)
 
     def get_config(self):
-        config = super().get_config()
-        for key in ("trunk", "head", "views"):
-            config[key] = keras.saving.serialize_keras_object(getattr(self, key))
-        return config
+        return {**super().get_config(), **parts_config(self, ("trunk", "head", "views"))}
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        parts = {k: keras.saving.deserialize_keras_object(config.pop(k)) for k in ("trunk", "head", "views")}
-        return cls(**parts, **config)
+        parts, rest = parts_from_config(config, ("trunk", "head", "views"))
+        return cls(**parts, **rest)
 
 
 class _Untracked:
@@ -206,23 +203,16 @@ class IICClusterer(keras.Model):
             totals.append(ops.convert_to_numpy(subhead_losses(trainer(chunk), len(chunk), self.views.repeats)))
         return np.mean(totals, axis=0)
 
+    _parts = ("trunk", "main_head", "views", "over_head")
+
     def get_config(self):
-        config = super().get_config()
-        for key in ("trunk", "main_head", "views", "over_head"):
-            value = getattr(self, key)
-            config[key] = None if value is None else keras.saving.serialize_keras_object(value)
-        config["best_subhead"] = int(self.best_subhead)
-        return config
+        return {**super().get_config(), **parts_config(self, self._parts), "best_subhead": int(self.best_subhead)}
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        best = config.pop("best_subhead", 0)
-        parts = {k: (None if config.get(k) is None else keras.saving.deserialize_keras_object(config[k]))
-                 for k in ("trunk", "main_head", "views", "over_head")}
-        for k in parts:
-            config.pop(k, None)
-        model = cls(**parts, **config)
+        parts, rest = parts_from_config(config, cls._parts)
+        best = rest.pop("best_subhead", 0)
+        model = cls(**parts, **rest)
         model.best_subhead = best
         return model
 

@@ -3,6 +3,19 @@
 import keras
 
 
+def parts_config(owner, names):
+    """Config entries for the sub-models (or layers) ``names`` of ``owner``; ``None`` stays ``None``."""
+    return {n: None if getattr(owner, n) is None else keras.saving.serialize_keras_object(getattr(owner, n))
+            for n in names}
+
+
+def parts_from_config(config, names):
+    """Rebuild the sub-models ``names`` saved by :func:`parts_config`: returns ``(parts, rest of config)``."""
+    rest = dict(config)
+    parts = {n: rest.pop(n, None) for n in names}
+    return {n: None if v is None else keras.saving.deserialize_keras_object(v) for n, v in parts.items()}, rest
+
+
 @keras.saving.register_keras_serializable(package="unsuplab")
 class Autoencoder(keras.Model):
     """``x_hat = decoder(encoder(x))``, with ``.encoder`` and ``.decoder`` usable on their own.
@@ -38,15 +51,12 @@ class Autoencoder(keras.Model):
         """The reconstructions of ``x`` as a NumPy array."""
         return self.predict(x, batch_size=batch_size, verbose=0)
 
+    _parts = ("encoder", "decoder")  # the sub-models saved in the config, in constructor order
+
     def get_config(self):
-        config = super().get_config()
-        config.update(encoder=keras.saving.serialize_keras_object(self.encoder),
-                      decoder=keras.saving.serialize_keras_object(self.decoder))
-        return config
+        return {**keras.Model.get_config(self), **parts_config(self, self._parts)}
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        encoder = keras.saving.deserialize_keras_object(config.pop("encoder"))
-        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-        return cls(encoder, decoder, **config)
+        parts, rest = parts_from_config(config, cls._parts)
+        return cls(*parts.values(), **rest)

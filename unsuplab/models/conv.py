@@ -30,6 +30,8 @@ class SwitchAutoencoder(Autoencoder):
     (same layers, same weights) and ``.decoder`` takes ``[code, switches_1, ...]``.
     """
 
+    _parts = ("pooling_encoder", "decoder")
+
     def __init__(self, pooling_encoder, decoder, **kwargs):
         encoder = keras.Model(pooling_encoder.input, pooling_encoder.outputs[0], name="encoder")
         super().__init__(encoder, decoder, **kwargs)
@@ -41,19 +43,6 @@ class SwitchAutoencoder(Autoencoder):
     def encode_with_switches(self, x, batch_size=256):
         """``[code, switches_1, ...]`` of ``x`` as NumPy arrays."""
         return self.pooling_encoder.predict(x, batch_size=batch_size, verbose=0)
-
-    def get_config(self):
-        config = keras.Model.get_config(self)
-        config.update(pooling_encoder=keras.saving.serialize_keras_object(self.pooling_encoder),
-                      decoder=keras.saving.serialize_keras_object(self.decoder))
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        pooling_encoder = keras.saving.deserialize_keras_object(config.pop("pooling_encoder"))
-        decoder = keras.saving.deserialize_keras_object(config.pop("decoder"))
-        return cls(pooling_encoder, decoder, **config)
 
 
 def _crop_to(h, size):
