@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from keras import ops
 
+from autodiff import gradient
 from unsuplab.iic import PairViews, build_iic, fit_iic, iic_loss, joint_distribution, mutual_information
 from unsuplab.iic.transforms import affine_rows, centre_view, warp
 
@@ -54,18 +55,7 @@ def test_empty_clusters_and_single_cluster_stay_finite():
     one = np.zeros((20, 5), "float32")
     one[:, 0] = 1.0  # everything in one cluster, four empty
     assert np_(iic_loss(one, one)) == pytest.approx(0.0, abs=1e-4)
-    p = keras.Variable(one)
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            loss = iic_loss(p, p)
-        grad = tape.gradient(loss, p.value)
-    else:
-        import jax
-
-        grad = jax.grad(lambda v: iic_loss(v, v))(one)
-    assert np.all(np.isfinite(np_(grad)))
+    assert np.all(np.isfinite(gradient(lambda v: iic_loss(v, v), one)))
 
 
 SIDE, OUT = 20, 16  # small images and views keep the test fast (one set of compiled shapes)

@@ -5,41 +5,13 @@ import numpy as np
 import pytest
 from keras import ops
 
+from autodiff import gradient, jit
 from unsuplab import layers as L
 from unsuplab import losses
 
 
 def to_np(t):
     return np.asarray(ops.convert_to_numpy(t))
-
-
-def gradient(fn, x):
-    """d sum(fn(x)) / dx with the backend's own autodiff (test-only helper)."""
-    backend = keras.backend.backend()
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        x = tf.convert_to_tensor(x)
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            y = ops.sum(fn(x))
-        return tape.gradient(y, x).numpy()
-    if backend == "jax":
-        import jax
-
-        return np.asarray(jax.grad(lambda v: ops.sum(fn(v)))(x))
-    pytest.skip(f"no gradient helper for backend {backend}")
-
-
-def jit(fn):
-    """The backend's compiler applied to ``fn`` (tf.function(jit_compile) / jax.jit)."""
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        return tf.function(fn, jit_compile=True)
-    import jax
-
-    return jax.jit(fn)
 
 
 def reference_pool(x, p):
