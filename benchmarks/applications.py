@@ -66,19 +66,15 @@ def colorize():
     """Lesson 10's model and sizes: L -> ab with `build_colorizer`, gray and L-only baselines."""
     x_train, x_test = _photo_split(32, pick(3000, 200), pick(500, 50))
 
-    def lab_parts(x):
-        lab = degrade.rgb_to_lab(x)
-        return lab[..., :1] / 100.0, lab[..., 1:] / 128.0
-
-    l_train, ab_train = lab_parts(x_train)
-    l_test, _ = lab_parts(x_test)
+    l_train, ab_train = degrade.split_lab(x_train)
+    l_test, _ = degrade.split_lab(x_test)
     model = build_colorizer()
     model.compile("adam", "mse")
     model.fit(l_train, ab_train, epochs=pick(5, 1), batch_size=64, verbose=0)
-    ab_pred = model.predict(l_test, verbose=0) * 128.0
-    out = degrade.lab_to_rgb(np.concatenate([l_test * 100.0, ab_pred], -1))
+    ab_pred = model.predict(l_test, verbose=0)
+    out = degrade.join_lab(l_test, ab_pred)
     gray = degrade.gray_to_rgb(degrade.to_gray(x_test))
-    lab_gray = degrade.lab_to_rgb(np.concatenate([l_test * 100.0, np.zeros_like(ab_pred)], -1))
+    lab_gray = degrade.join_lab(l_test, np.zeros_like(ab_pred))
     a, b = metrics.psnr(x_test, out), metrics.psnr(x_test, gray)
     c, g = metrics.colourfulness(out).mean(), metrics.psnr(x_test, lab_gray)
     return [("10 colorization", "PSNR dB RGB (colourfulness)", f"{a:.2f} ({c:.1f})",

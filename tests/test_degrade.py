@@ -39,8 +39,14 @@ def test_colour_helpers_round_trip_and_gray_baseline():
     rgb = degrade.gray_to_rgb(gray)
     assert rgb.shape == x.shape and metrics.colourfulness(rgb).max() < 1e-6
     np.testing.assert_allclose(degrade.lab_to_rgb(degrade.rgb_to_lab(x)), x, atol=1e-4)
+    lightness, ab = degrade.split_lab(x)
+    assert lightness.shape == (4, 12, 12, 1) and ab.shape == (4, 12, 12, 2)
+    assert 0 <= lightness.min() and lightness.max() <= 1 and np.abs(ab).max() <= 1
+    np.testing.assert_allclose(degrade.join_lab(lightness, ab), x, atol=1e-4)
     with pytest.raises(ValueError, match="channels"):
         degrade.to_gray(gray)
+    with pytest.raises(ValueError, match="`ab`"):
+        degrade.join_lab(lightness, ab[..., :1])
 
 
 def test_downsample_and_bicubic_shapes_and_smooth_images():

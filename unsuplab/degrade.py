@@ -65,6 +65,22 @@ def lab_to_rgb(lab):
     return np.clip(color.lab2rgb(lab.astype("float64"), channel_axis=-1), 0, 1).astype("float32")
 
 
+def split_lab(x):
+    """RGB -> ``(L / 100, ab / 128)``: lightness in [0, 1] and colour roughly in [-1, 1], the
+    scaled input and target of a colorizer (Zhang et al., 2016 predict ``ab`` from ``L``)."""
+    lab = rgb_to_lab(x)
+    return lab[..., :1] / 100.0, lab[..., 1:] / 128.0
+
+
+def join_lab(lightness, ab):
+    """The inverse of :func:`split_lab`: scaled ``L`` (n, h, w, 1) and ``ab`` (n, h, w, 2) -> RGB in [0, 1]."""
+    lightness, ab = np.asarray(lightness, "float32"), np.asarray(ab, "float32")
+    if lightness.shape[:-1] != ab.shape[:-1] or lightness.shape[-1:] != (1,) or ab.shape[-1:] != (2,):
+        raise ValueError(f"`lightness` must be (..., 1) and `ab` (..., 2) with the same leading shape, "
+                         f"got {lightness.shape} and {ab.shape}.")
+    return lab_to_rgb(np.concatenate([lightness * 100.0, ab * 128.0], axis=-1))
+
+
 def _resize_all(x, shape, order, anti_aliasing):
     return np.stack([transform.resize(im, shape, order=order, anti_aliasing=anti_aliasing,
                                       mode="reflect") for im in x]).astype("float32")
