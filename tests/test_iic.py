@@ -51,6 +51,23 @@ def test_matches_direct_computation_on_random_p():
     assert np_(mutual_information(P.astype("float32"))) == pytest.approx(direct_mi(P), abs=1e-5)
 
 
+def test_marginal_weight_closed_form():
+    """lambda (H(z) + H(z')) - H(z, z'): lambda = 1 is I; a perfect balanced pairing gives (2 lambda - 1) ln C."""
+    rng = np.random.default_rng(2)
+    p = rng.dirichlet(np.ones(5), 40).astype("float32")
+    q = rng.dirichlet(np.ones(5), 40).astype("float32")
+    P = np_(joint_distribution(p, q))
+
+    def entropy(v):
+        return -np.sum(v * np.log(v))
+
+    for lam in (1.0, 1.5, 2.0):
+        want = lam * (entropy(P.sum(0)) + entropy(P.sum(1))) - entropy(P)
+        assert np_(-iic_loss(p, q, marginal_weight=lam)) == pytest.approx(want, abs=1e-5)
+    perfect = np.eye(4, dtype="float32")[np.arange(400) % 4]
+    assert np_(-iic_loss(perfect, perfect, marginal_weight=1.5)) == pytest.approx(2.0 * math.log(4), abs=1e-4)
+
+
 def test_empty_clusters_and_single_cluster_stay_finite():
     one = np.zeros((20, 5), "float32")
     one[:, 0] = 1.0  # everything in one cluster, four empty
@@ -120,6 +137,10 @@ def test_model_shapes_and_bad_input(trained):
         fit_iic(model, x, batch_size=3)
     with pytest.raises(ValueError, match="NaN"):
         fit_iic(model, np.full((64, SIDE, SIDE, 1), np.nan, "float32"), batch_size=16)
+    with pytest.raises(ValueError, match="marginal_weight"):
+        type(model)(model.trunk, model.main_head, model.views, marginal_weight=0.5)
+    with pytest.raises(TypeError, match="marginal_weight"):
+        type(model)(model.trunk, model.main_head, model.views, marginal_weight="1.5")
 
 
 def test_training_lowers_loss_and_round_trips(trained, tmp_path):
@@ -131,4 +152,7 @@ def test_training_lowers_loss_and_round_trips(trained, tmp_path):
     model.save(path)
     again = keras.saving.load_model(path)
     assert again.best_subhead == model.best_subhead
+    weighted = type(model).from_config({**model.get_config(), "marginal_weight": 1.5})
+    assert weighted.marginal_weight == 1.5 and weighted.trainer("main").marginal_weight == 1.5
+    assert type(model).from_config(weighted.get_config()).marginal_weight == 1.5
     np.testing.assert_allclose(again.cluster_probabilities(x), model.cluster_probabilities(x), atol=1e-5)

@@ -54,6 +54,15 @@ def positive_int(value, name, minimum=1):
     return int(value)
 
 
+def number_at_least(value, name, minimum):
+    """Return ``value`` as a finite float >= ``minimum``, or raise naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`{name}` must be a number, got {value!r}.")
+    if not np.isfinite(value) or value < minimum:
+        raise ValueError(f"`{name}` must be a finite number >= {minimum}, got {value}.")
+    return float(value)
+
+
 def labels(y, name="y", length=None):
     """Return ``y`` as a 1-D int array, or raise naming ``name``."""
     y = np.asarray(y)

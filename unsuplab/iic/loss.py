@@ -13,6 +13,11 @@ with ``P_c``, ``P_c'`` the marginals. ``I <= ln C``, reached by a balanced,
 perfectly consistent assignment; a single cluster, or independent assignments,
 give ``I = 0``. The loss is ``-I``. Entries are clamped at ``eps`` before the log
 (as the authors do), so empty clusters give a finite loss and finite gradients.
+
+Since ``I = H(z) + H(z') - H(z, z')``, a ``marginal_weight`` lambda > 1 maximises
+``lambda (H(z) + H(z')) - H(z, z')`` instead: balanced clusters count more, which pushes
+a head out of an optimum where two classes share a cluster (the authors' public code
+has the same weight as ``lamb``; 1 is the paper's eq. 3).
 """
 
 import keras
@@ -28,15 +33,16 @@ def joint_distribution(p, q):
     return joint / ops.sum(joint)
 
 
-def mutual_information(joint, eps=EPS):
-    """``I(z, z')`` of a joint distribution ``P`` (C, C) in nats (eq. 2), clamped at ``eps``."""
+def mutual_information(joint, eps=EPS, marginal_weight=1.0):
+    """``I(z, z')`` of a joint distribution ``P`` (C, C) in nats (eq. 2), clamped at ``eps``;
+    with ``marginal_weight`` lambda: ``sum P (ln P - lambda ln P_c - lambda ln P_c')``."""
     joint = ops.maximum(joint, eps)
     row = ops.sum(joint, axis=1, keepdims=True)
     col = ops.sum(joint, axis=0, keepdims=True)
-    return ops.sum(joint * (ops.log(joint) - ops.log(row) - ops.log(col)))
+    return ops.sum(joint * (ops.log(joint) - marginal_weight * (ops.log(row) + ops.log(col))))
 
 
-def iic_loss(p, q, eps=EPS):
+def iic_loss(p, q, eps=EPS, marginal_weight=1.0):
     """``-I(z, z')`` for paired cluster probabilities ``p``, ``q`` of shape (n, C): the IIC loss."""
-    return -mutual_information(joint_distribution(p, q), eps)
+    return -mutual_information(joint_distribution(p, q), eps, marginal_weight)
 

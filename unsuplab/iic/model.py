@@ -15,7 +15,7 @@ import keras
 from keras import layers, ops
 
 from ..models.base import parts_config, parts_from_config
-from ..validation import as_images, positive_int
+from ..validation import as_images, number_at_least, positive_int
 from .loss import iic_loss, joint_distribution
 from .transforms import PairViews
 
@@ -64,21 +64,23 @@ def build_head(n_features, k, n_subheads, name):
     return keras.Model(f, probs, name=name)
 
 
-def subhead_losses(y_pred, n_images, repeats):
+def subhead_losses(y_pred, n_images, repeats, marginal_weight=1.0):
     """IIC loss of each sub-head from stacked outputs ``[Phi(x) (n); Phi(g(x)) (repeats * n)]``, shape (h,)."""
     p = ops.tile(y_pred[:n_images], (repeats, 1, 1))
     q = y_pred[n_images:]
-    return ops.stack([iic_loss(p[:, j], q[:, j]) for j in range(y_pred.shape[1])])
+    return ops.stack([iic_loss(p[:, j], q[:, j], marginal_weight=marginal_weight) for j in range(y_pred.shape[1])])
 
 
 @keras.saving.register_keras_serializable(package="unsuplab")
 class IICTrainer(keras.Model):
     """Trains the shared trunk and one head on pairs ``(x, g(x))``: the loss is the sum over
-    sub-heads of ``-I(z, z')`` (eq. 1-3), computed in ``compute_loss`` (backend-agnostic)."""
+    sub-heads of ``-I(z, z')`` (eq. 1-3), computed in ``compute_loss`` (backend-agnostic);
+    ``marginal_weight`` as in :func:`~unsuplab.iic.loss.iic_loss`."""
 
-    def __init__(self, trunk, head, views, **kwargs):
+    def __init__(self, trunk, head, views, marginal_weight=1.0, **kwargs):
         super().__init__(**kwargs)
         self.trunk, self.head, self.views = trunk, head, views
+        self.marginal_weight = float(marginal_weight)
         self.n_subheads = head.output.shape[1]
         self.subhead_trackers = [keras.metrics.Mean(name=f"loss_{j}") for j in range(self.n_subheads)]
 
@@ -93,13 +95,14 @@ class IICTrainer(keras.Model):
         return self.head(self.trunk(ops.concatenate([x, gx], axis=0), training=training), training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        losses = subhead_losses(y_pred, ops.shape(x)[0], self.views.repeats)
+        losses = subhead_losses(y_pred, ops.shape(x)[0], self.views.repeats, self.marginal_weight)
         for tracker, value in zip(self.subhead_trackers, ops.unstack(losses)):
             tracker.update_state(value)
         return ops.sum(losses)
 
     def get_config(self):
-        return {**super().get_config(), **parts_config(self, ("trunk", "head", "views"))}
+        return {**super().get_config(), **parts_config(self, ("trunk", "head", "views")),
+                "marginal_weight": self.marginal_weight}
 
     @classmethod
     def from_config(cls, config):
@@ -117,11 +120,13 @@ class _Untracked:
 @keras.saving.register_keras_serializable(package="unsuplab")
 class IICClusterer(keras.Model):
     """Trunk + main head (+ overclustering head) + view maker. ``model(x)`` gives the main head's
-    cluster probabilities on the centre view, (batch, n_subheads, n_clusters)."""
+    cluster probabilities on the centre view, (batch, n_subheads, n_clusters). ``marginal_weight``
+    goes to the loss of both heads (see :func:`~unsuplab.iic.loss.iic_loss`)."""
 
-    def __init__(self, trunk, main_head, views, over_head=None, **kwargs):
+    def __init__(self, trunk, main_head, views, over_head=None, marginal_weight=1.0, **kwargs):
         super().__init__(**kwargs)
         self.trunk, self.main_head, self.views, self.over_head = trunk, main_head, views, over_head
+        self.marginal_weight = number_at_least(marginal_weight, "marginal_weight", 1.0)  # 1: the paper
         self.n_subheads, self.n_clusters = main_head.output.shape[1], main_head.output.shape[2]
         self.n_overclusters = None if over_head is None else over_head.output.shape[2]
         self.input_side = trunk.input.shape[1]
@@ -149,7 +154,8 @@ class IICClusterer(keras.Model):
         """The :class:`IICTrainer` of head ``which`` ('main' or 'over'); it shares this model's layers."""
         store = self._trainers.items
         if which not in store:
-            store[which] = IICTrainer(self.trunk, self.head(which), self.views, name=f"iic_{which}")
+            store[which] = IICTrainer(self.trunk, self.head(which), self.views, self.marginal_weight,
+                                      name=f"iic_{which}")
         return store[which]
 
     def check_images(self, x, name="x"):
@@ -200,13 +206,15 @@ class IICClusterer(keras.Model):
             chunk = x[i:i + size]
             if len(chunk) < max(2 * self.head(head).output.shape[2], 32) and totals:
                 break
-            totals.append(ops.convert_to_numpy(subhead_losses(trainer(chunk), len(chunk), self.views.repeats)))
+            totals.append(ops.convert_to_numpy(subhead_losses(trainer(chunk), len(chunk), self.views.repeats,
+                                                              self.marginal_weight)))
         return np.mean(totals, axis=0)
 
     _parts = ("trunk", "main_head", "views", "over_head")
 
     def get_config(self):
-        return {**super().get_config(), **parts_config(self, self._parts), "best_subhead": int(self.best_subhead)}
+        return {**super().get_config(), **parts_config(self, self._parts), "best_subhead": int(self.best_subhead),
+                "marginal_weight": self.marginal_weight}
 
     @classmethod
     def from_config(cls, config):
@@ -218,11 +226,12 @@ class IICClusterer(keras.Model):
 
 
 def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_subheads=5, channels=(32, 64, 128),
-              kernel_size=3, out_size=24, repeats=5, seed=None, name="iic", **view_options):
+              kernel_size=3, out_size=24, repeats=5, marginal_weight=1.0, seed=None, name="iic", **view_options):
     """Build an :class:`IICClusterer` (Ji et al., 2019).
 
     ``n_overclusters`` defaults to 5x ``n_clusters`` (the paper uses 3-5x); 0 drops the
-    auxiliary head. ``view_options`` go to :class:`PairViews` (crops, rotation, jitter,
+    auxiliary head. ``marginal_weight`` > 1 weighs balanced clusters more (see
+    :func:`~unsuplab.iic.loss.iic_loss`; 1 is the paper). ``view_options`` go to :class:`PairViews` (crops, rotation, jitter,
     ``colour``, ``use_sobel``).
     """
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3 or \
@@ -247,6 +256,6 @@ def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_sub
     n_features = trunk.output.shape[-1]
     main = build_head(n_features, n_clusters, n_subheads, "main_head")
     over = build_head(n_features, n_overclusters, n_subheads, "over_head") if n_overclusters else None
-    model = IICClusterer(trunk, main, views, over, name=name)
+    model = IICClusterer(trunk, main, views, over, marginal_weight, name=name)
     model(keras.ops.zeros((2,) + tuple(input_shape)))  # build
     return model
