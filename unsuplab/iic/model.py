@@ -231,8 +231,8 @@ def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_sub
 
     ``n_overclusters`` defaults to 5x ``n_clusters`` (the paper uses 3-5x); 0 drops the
     auxiliary head. ``marginal_weight`` > 1 weighs balanced clusters more (see
-    :func:`~unsuplab.iic.loss.iic_loss`; 1 is the paper). ``view_options`` go to :class:`PairViews` (crops, rotation, jitter,
-    ``colour``, ``use_sobel``).
+    :func:`~unsuplab.iic.loss.iic_loss`; 1 is the paper). ``view_options`` go to
+    :class:`PairViews` (crops, rotation, jitter, ``colour``, ``use_sobel``).
     """
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3 or \
             any(not isinstance(d, int) or d < 1 for d in input_shape):
