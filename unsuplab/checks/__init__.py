@@ -93,3 +93,23 @@ def expect_close(value, want, what, rtol=1e-4, atol=1e-6):
         where = f" at index {tuple(int(i) for i in worst)}" if value.ndim else ""
         raise Wrong(f"{what} is {got_v:.6g}{where}, expected {want_v:.6g}.")
     return value
+
+
+def yours_or_library(student_fn, library_fn, *args, what="this piece", **kwargs):
+    """Call the student's ``student_fn(*args, **kwargs)``; if it is left undone or fails, use ``library_fn``.
+
+    Lessons use it to train the student's own model or layer once their exercise is done, and the library's
+    otherwise, saying plainly which one runs.
+    """
+    try:
+        result = student_fn(*args, **kwargs)
+    except NotImplementedError:
+        print(f"Exercise not done yet: using the library's {what} instead of yours.")
+    except Exception as exc:  # the student's code crashed: say so in one line, then go on
+        print(f"Your {what} raised {type(exc).__name__}: {exc}. Using the library's instead.")
+    else:
+        if result is not None:
+            print(f"Using your {what}.")
+            return result
+        print(f"Your {what} returned None. Using the library's instead.")
+    return library_fn(*args, **kwargs)
