@@ -72,7 +72,7 @@ def test_bad_subset_size():
         datasets.load("digits", n_train=0)
 
 
-@pytest.mark.skipif(not FASHION.exists(), reason="Debian's dataset-fashion-mnist is not installed (.ci/run installs it)")
+@pytest.mark.skipif(not FASHION.exists(), reason="Debian's dataset-fashion-mnist is missing (.ci/run installs it)")
 def test_fashion_mnist_from_debian_package():
     s = datasets.load("fashion_mnist")
     _check_split(s, (28, 28, 1), 10)
@@ -167,3 +167,167 @@ def test_cifar_reader_reads_a_well_formed_batch(tmp_path):
     x, y = datasets._read_cifar_batch(path)
     assert x.shape == (10000, 32, 32, 3) and x[0, 0, 0, 1] == data[0, 1024]
     assert y[:3].tolist() == [0, 1, 2]
+
+
+# ----------------------------------------------------------------------------- order of the splits (issue 11)
+
+def _offline_labelled_sets():
+    """(name, n_train, n_test) for every labelled set available here, in full and fast-mode sizes."""
+    sets = [("mnist_small", None, None), ("mnist_small", 300, 100), ("mnist_small", 500, 200),
+            ("mnist_small", 240, 60), ("digits", None, None), ("digits", 300, 100)]
+    if FASHION.exists():
+        sets += [("fashion_mnist", None, None), ("fashion_mnist", 1000, 500)]
+    cache = datasets.keras_cache_dir()
+    if (cache / "mnist.npz").is_file():
+        sets.append(("mnist", None, None))
+    cifar = (cache / "cifar-10-batches-py", cache / "cifar-10-batches-py-target" / "cifar-10-batches-py")
+    if any((c / "test_batch").is_file() for c in cifar):
+        sets.append(("cifar10", None, None))
+    return sets
+
+
+@pytest.mark.parametrize("name, n_train, n_test", _offline_labelled_sets())
+def test_splits_are_shuffled_and_identical_across_calls(name, n_train, n_test):
+    a = datasets.load(name, n_train=n_train, n_test=n_test)
+    for y, part in ((a.y_train, "train"), (a.y_test, "test")):
+        assert len(np.unique(y[:20])) >= 5, f"the first 20 {part} labels of {name} hold {np.unique(y[:20])}"
+    b = datasets.load(name, n_train=n_train, n_test=n_test)
+    for got, again in zip(a, b):
+        np.testing.assert_array_equal(got, again)
+
+
+def test_small_sets_use_a_fixed_stratified_split():
+    s = datasets.load("digits")
+    assert len(s.x_train) == 1437 and len(s.x_test) == 360
+    counts = np.bincount(s.y_test)
+    assert counts.max() - counts.min() <= 2          # stratified: each class keeps its share
+    seeded = datasets.load("digits", seed=5)
+    np.testing.assert_array_equal(seeded.x_test, s.x_test)  # `seed` picks subsets, never the split itself
+
+
+def test_official_split_keeps_its_parts_and_shuffles_each():
+    x_train = np.repeat(np.arange(10, dtype=np.uint8), 30)[:, None, None] * np.ones((1, 2, 2), np.uint8)
+    y_train = np.repeat(np.arange(10), 30)          # sorted by class, like a file on disk
+    s = datasets._official_split(x_train, y_train, x_train[:100], y_train[:100])
+    assert len(np.unique(s.y_train[:20])) >= 5
+    assert sorted(s.y_train.tolist()) == y_train.tolist() and sorted(s.y_test.tolist()) == y_train[:100].tolist()
+    np.testing.assert_array_equal(s.x_train[:, 0, 0, 0] * 255, s.y_train)  # images move with their labels
+    again = datasets._official_split(x_train, y_train, x_train[:100], y_train[:100])
+    np.testing.assert_array_equal(s.y_train, again.y_train)
+    sub = datasets._limit(s, 50, 20, seed=1)
+    assert np.bincount(sub.y_train).tolist() == [5] * 10 and len(sub.y_test) == 20
+
+
+# ----------------------------------------------------------------------------- bad input (issue 19)
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: datasets.load("digits", n_train=0), ValueError, "n_train"),
+    (lambda: datasets.load("digits", n_test=0), ValueError, "n_test"),
+    (lambda: datasets.load("digits", n_train=10 ** 6), ValueError, "n_train.*at most 1437"),
+    (lambda: datasets.load("mnist_small", n_test=1001), ValueError, "n_test.*at most 1000"),
+    (lambda: datasets.load("photos", n_train=0), ValueError, "n_train"),
+    (lambda: datasets.load("photos", n_train=10 ** 9), ValueError, "n_train.*at most"),
+    (lambda: datasets.load("photos", n_test=-1), ValueError, "n_test"),
+    (lambda: datasets.load("digits", n_train=2.5), TypeError, "n_train"),
+    (lambda: datasets.load(["x"]), TypeError, "name"),
+    (lambda: datasets.load("photos", colour=True), TypeError, "size"),
+    (lambda: datasets.load("digits", size=8), TypeError, "options"),
+    (lambda: datasets.load("digits", seed=-1), ValueError, "seed"),
+    (lambda: datasets.load("digits", seed="a"), TypeError, "seed"),
+    (lambda: datasets.load("digits", seed=2 ** 40), ValueError, "seed"),
+    (lambda: datasets.photo_patches(count=10 ** 9), ValueError, "count"),
+])
+def test_bad_load_arguments_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_offline_variable_accepts_only_documented_values(monkeypatch):
+    for value in ("1", "true", "YES", "on"):
+        monkeypatch.setenv("UNSUPLAB_OFFLINE", value)
+        assert not datasets.network_available(("192.0.2.1", 9), timeout=0.1)
+    monkeypatch.setenv("UNSUPLAB_OFFLINE", "maybe")
+    with pytest.raises(ValueError, match="UNSUPLAB_OFFLINE"):
+        datasets.network_available(("192.0.2.1", 9), timeout=0.1)
+
+
+def test_network_probe_goes_through_the_proxy(monkeypatch):
+    import socket
+
+    for var in ("UNSUPLAB_OFFLINE", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY", "http_proxy", "HTTP_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    with socket.socket() as proxy:   # a local "proxy" that accepts connections
+        proxy.bind(("127.0.0.1", 0))
+        proxy.listen(1)
+        port = proxy.getsockname()[1]
+        monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+        assert datasets.probe_address(("192.0.2.1", 443)) == ("127.0.0.1", port)
+        assert datasets.network_available(("192.0.2.1", 443), timeout=1.0)  # the host itself is unroutable
+        monkeypatch.setenv("no_proxy", "192.0.2.1")
+        monkeypatch.setenv("NO_PROXY", "192.0.2.1")
+        assert datasets.probe_address(("192.0.2.1", 443)) == ("192.0.2.1", 443)
+
+
+def test_fashion_folder_can_be_pointed_elsewhere(offline, tmp_path, monkeypatch):
+    monkeypatch.setenv("UNSUPLAB_FASHION_MNIST_DIR", str(tmp_path / "missing"))
+    with pytest.raises(DatasetUnavailable, match="UNSUPLAB_FASHION_MNIST_DIR"):
+        datasets.load("fashion_mnist")
+    folder = tmp_path / "fashion"
+    folder.mkdir()
+    monkeypatch.setenv("UNSUPLAB_FASHION_MNIST_DIR", str(folder))
+    with pytest.raises(DatasetUnavailable, match="lacks"):
+        datasets.load("fashion_mnist")
+    for name in datasets.FASHION_FILES:   # files that are there but wrong: read from this folder, then refused
+        (folder / name).write_bytes(gzip.compress(b"\x00\x00\x08\x01\x00\x00\x00\x01\x07"))
+    with pytest.raises(CorruptDataset, match=str(folder)):
+        datasets.load("fashion_mnist")
+
+
+def test_broken_caches_are_reported(offline, tmp_path, monkeypatch):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    cache = tmp_path / "datasets"
+    (cache / "mnist.npz").mkdir(parents=True)          # a folder where the file should be
+    with pytest.raises(CorruptDataset, match="not a file"):
+        datasets.load("mnist")
+    cifar = cache / "cifar-10-batches-py"
+    cifar.mkdir()
+    (cifar / "test_batch").write_bytes(b"")            # a partial download: batches missing, one empty
+    with pytest.raises(CorruptDataset, match="data_batch_1"):
+        datasets.load("cifar10")
+    for i in range(1, 6):
+        (cifar / f"data_batch_{i}").write_bytes(b"junk")
+    with pytest.raises(CorruptDataset, match="CIFAR-10 batch"):
+        datasets.load("cifar10")
+
+
+def test_split_is_the_same_under_another_backend():
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    def digest(split):
+        return hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in split)).hexdigest()
+
+    here = digest(datasets.load("mnist_small", n_train=300, n_test=100))
+    code = ("import hashlib, keras, numpy as np; from unsuplab import datasets; "
+            "s = datasets.load('mnist_small', n_train=300, n_test=100); "
+            "print(keras.backend.backend(), "
+            "hashlib.sha256(b''.join(np.ascontiguousarray(a).tobytes() for a in s)).hexdigest())")
+    other = "jax" if os.environ.get("KERAS_BACKEND", "tensorflow") != "jax" else "tensorflow"
+    env = dict(os.environ, KERAS_BACKEND=other, TF_CPP_MIN_LOG_LEVEL="3")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-2:] == [other, here]
+
+
+@pytest.mark.skipif(not FASHION.exists(), reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_folder_variable_loads_the_real_files(tmp_path, monkeypatch):
+    folder = tmp_path / "elsewhere"
+    folder.mkdir()
+    for name in datasets.FASHION_FILES:
+        (folder / name).symlink_to(FASHION / name)
+    monkeypatch.setenv("UNSUPLAB_FASHION_MNIST_DIR", str(folder))
+    monkeypatch.setattr(datasets, "DEBIAN_FASHION_DIR", tmp_path / "nowhere")
+    s = datasets.load("fashion_mnist", n_train=100, n_test=50)
+    assert np.bincount(s.y_train).tolist() == [10] * 10 and np.bincount(s.y_test).tolist() == [5] * 10

@@ -109,3 +109,58 @@ def test_retrieval_metrics_closed_form():
         metrics.precision_at_k(d, q_labels, db_labels, k=5)
     with pytest.raises(ValueError, match="query_labels"):
         metrics.precision_at_k(d, [0, 1], db_labels, k=1)
+
+
+def test_every_score_has_one_home_and_the_old_names_still_work():
+    from unsuplab import baselines, clustering, recommender
+
+    assert baselines.mse is metrics.mse and recommender.masked_rmse is metrics.masked_rmse
+    for name in ("cluster_accuracy", "nmi", "ari", "many_to_one", "size_entropy", "collapsed",
+                 "matched_confusion", "best_matching", "contingency"):
+        assert getattr(clustering, name) is getattr(metrics, name)
+    assert clustering.scores is metrics.cluster_scores
+    assert metrics.mse(np.zeros((2, 3)), np.full((2, 3), 0.5)) == 0.25
+
+
+def test_subspace_cosines_closed_form():
+    from unsuplab import baselines
+
+    a = np.eye(4)[:, :2]                                       # span(e1, e2)
+    theta = 0.3
+    b = np.stack([np.array([np.cos(theta), 0, np.sin(theta), 0]), np.array([0, 1.0, 0, 0])], axis=1) * 3.0
+    np.testing.assert_allclose(baselines.subspace_cosines(a, b), [1.0, np.cos(theta)], atol=1e-12)
+    with pytest.raises(ValueError, match="same d"):
+        baselines.subspace_cosines(a, np.eye(3)[:, :2])
+
+
+D = np.array([[0.0, 1.0, 2.0]])
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: metrics.auroc([0.1, 0.2, 0.3], [0, 0.5, 0]), ValueError, "is_anomaly"),
+    (lambda: metrics.auroc([0.1, 0.2], ["normal", "odd"]), ValueError, "is_anomaly"),
+    (lambda: metrics.auroc([], []), ValueError, "scores"),
+    (lambda: metrics.auroc([np.nan, 0.2], [0, 1]), ValueError, "NaN"),
+    (lambda: metrics.threshold_at_fpr([0.1, np.nan], 0.1), ValueError, "normal_scores"),
+    (lambda: metrics.threshold_at_fpr([], 0.1), ValueError, "normal_scores"),
+    (lambda: metrics.threshold_at_fpr([0.1], float("nan")), ValueError, "fpr"),
+    (lambda: metrics.precision_at_k(np.array([[0.0, np.nan, 2.0]]), [0], [0, 0, 1], k=1), ValueError, "distances"),
+    (lambda: metrics.mean_average_precision(np.array([[0.0, np.nan, 2.0]]), [0], [0, 0, 1]), ValueError, "distances"),
+    (lambda: metrics.precision_at_k(np.zeros((0, 3)), [], [0, 0, 1], k=1), ValueError, "distances"),
+    (lambda: metrics.precision_at_k(D, ["a"], [0, 0, 1], k=1), TypeError, "query_labels"),
+    (lambda: metrics.mean_average_precision(D, [0], ["a", "b", "c"]), TypeError, "database_labels"),
+    (lambda: metrics.mean_average_precision(D, [5], [0, 0, 1]), ValueError, "relevant"),
+    (lambda: metrics.mse(np.zeros(3), np.full(3, np.nan)), ValueError, "NaN"),
+    (lambda: metrics.mse([], []), ValueError, "empty"),
+    (lambda: metrics.mse(np.zeros(3), np.zeros(4)), ValueError, "shapes"),
+    (lambda: metrics.masked_rmse(np.ones((2, 2)), np.ones((2, 2)), np.zeros((2, 2), bool)), ValueError, "mask"),
+    (lambda: metrics.psnr(np.zeros((0, 4, 4, 1)), np.zeros((0, 4, 4, 1))), ValueError, "empty"),
+    (lambda: metrics.ssim(np.zeros((1, 2, 2, 1)), np.zeros((1, 2, 2, 1))), ValueError, "3x3"),
+    (lambda: metrics.nmi([], []), ValueError, "empty"),
+    (lambda: metrics.many_to_one([0, 4], [1, 1], [0], n_clusters=2), ValueError, "n_clusters"),
+    (lambda: metrics.one_class_aurocs(lambda n, t: np.zeros(len(t)), np.zeros((2, 2, 2, 1)), [0, 1],
+                                      np.zeros((2, 2, 2, 1)), ["a", "b"]), TypeError, "y_test"),
+])
+def test_bad_metric_input_is_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()

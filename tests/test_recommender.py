@@ -58,7 +58,8 @@ def test_masked_rmse_and_bias_baseline():
     train, test = recommender.split_ratings(r, 0.2)
     base = recommender.bias_baseline(train)
     mean_only = np.full(r.matrix.shape, train.matrix[train.mask].mean())
-    assert recommender.masked_rmse(test.matrix, base, test.mask) < recommender.masked_rmse(test.matrix, mean_only, test.mask)
+    rmse = recommender.masked_rmse
+    assert rmse(test.matrix, base, test.mask) < rmse(test.matrix, mean_only, test.mask)
 
 
 def test_autorec_loss_ignores_missing_entries_and_goes_down(tmp_path):
@@ -79,3 +80,77 @@ def test_autorec_loss_ignores_missing_entries_and_goes_down(tmp_path):
     np.testing.assert_allclose(again.predict_ratings(r.matrix[:5]), model.predict_ratings(r.matrix[:5]), atol=1e-5)
     with pytest.raises(ValueError, match="matrix"):
         model.predict_ratings(r.matrix[:, :10])
+
+
+def _by_hand(model, matrix, batch_size):
+    """Per-batch observed squared error, computed with NumPy from the model's predictions."""
+    pred = model.predict(matrix, batch_size=batch_size, verbose=0)
+    values, sizes = [], []
+    for start in range(0, len(matrix), batch_size):
+        r, p = matrix[start:start + batch_size], pred[start:start + batch_size]
+        m = r != 0
+        values.append(np.sum(m * (r - p) ** 2) / m.sum())
+        sizes.append(len(r))
+    return np.array(values), np.array(sizes)
+
+
+def test_trackers_weight_a_short_last_batch_by_its_size():
+    keras.utils.set_random_seed(0)
+    r = recommender.synthetic_ratings(n_users=70, n_items=30, density=0.3, seed=2)   # batches of 32, 32 and 6
+    model = recommender.build_autorec(30, hidden=8, l2=0.0)
+    values, sizes = _by_hand(model, r.matrix, 32)
+    assert sizes.tolist() == [32, 32, 6] and np.ptp(values) > 1e-3   # the batches really differ
+    logs = model.evaluate(r.matrix, r.matrix, batch_size=32, verbose=0, return_dict=True)
+    weighted = np.sum(values * sizes) / sizes.sum()
+    assert logs["observed_mse"] == pytest.approx(weighted, rel=1e-4)
+    assert logs["loss"] == pytest.approx(weighted, rel=1e-4)                          # no penalty: loss = error
+    assert abs(weighted - values.mean()) > 1e-4 * weighted                            # an unweighted mean differs
+
+
+def test_keras_adds_the_l2_penalty_itself():
+    keras.utils.set_random_seed(1)
+    r = recommender.synthetic_ratings(n_users=64, n_items=30, density=0.3, seed=3)
+    model = recommender.build_autorec(30, hidden=8, l2=1e-2)
+    penalty = 1e-2 * sum(np.sum(np.square(keras.ops.convert_to_numpy(w)))
+                         for w in (model.encode_layer.kernel, model.decode_layer.kernel))
+    logs = model.evaluate(r.matrix, r.matrix, batch_size=64, verbose=0, return_dict=True)
+    values, _ = _by_hand(model, r.matrix, 64)
+    assert logs["observed_mse"] == pytest.approx(values[0], rel=1e-4)
+    assert logs["loss"] == pytest.approx(values[0] + penalty, rel=1e-4)
+
+
+def test_sample_weight_weights_users():
+    keras.utils.set_random_seed(0)
+    r = recommender.synthetic_ratings(n_users=10, n_items=12, density=0.5, seed=4)
+    model = recommender.build_autorec(12, hidden=4, l2=0.0)
+    pred = model(r.matrix)
+    only_first = np.zeros(10, "float32")
+    only_first[0] = 1.0
+    got = float(recommender.observed_squared_error(r.matrix, pred, only_first))
+    m = r.mask[0]
+    want = np.sum((r.matrix[0][m] - keras.ops.convert_to_numpy(pred)[0][m]) ** 2) / m.sum()
+    assert got == pytest.approx(want, rel=1e-4)
+
+
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: recommender.synthetic_ratings(noise=float("nan")), ValueError, "noise"),
+    (lambda: recommender.synthetic_ratings(noise=-1), ValueError, "noise"),
+    (lambda: recommender.synthetic_ratings(mean=float("inf")), ValueError, "mean"),
+    (lambda: recommender.masked_rmse([[1.0, 2.0]], [[np.nan, 2.0]], [[True, True]]), ValueError, "prediction"),
+    (lambda: recommender.masked_rmse([[1.0, 2.0]], [[1.0, np.inf]], [[True, False]]), ValueError, "prediction"),
+    (lambda: recommender.masked_rmse([[1.0]], [[1.0]], [[2]]), TypeError, "mask"),
+    (lambda: recommender.bias_baseline(recommender.Ratings(np.zeros((2, 2), "float32"), np.zeros((2, 2), bool),
+                                                           np.arange(2), np.arange(2))), ValueError, "at least one"),
+    (lambda: recommender.build_autorec(5).predict_ratings(np.full((1, 5), np.nan)), ValueError, "NaN"),
+])
+def test_bad_recommender_input_is_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+@pytest.mark.parametrize("rating", ["nan", "inf", "-inf"])
+def test_load_movielens_rejects_non_finite_ratings(tmp_path, rating):
+    path = tmp_path / "u.data"
+    path.write_text(f"1\t2\t4\t0\n1\t3\t{rating}\t0\n")
+    with pytest.raises(ValueError, match="record 2"):
+        recommender.load_movielens(path)

@@ -47,3 +47,27 @@ def test_bad_inputs():
         index.search(np.zeros((1, 3)), k=1)
     with pytest.raises(ValueError, match="NaN"):
         index.search(np.full((1, 2), np.nan), k=1)
+
+
+def test_real_distances_match_the_closed_forms():
+    rng = np.random.default_rng(0)
+    q, db = rng.standard_normal((4, 6)), rng.standard_normal((9, 6))
+    euclid = np.sqrt(((q[:, None] - db[None]) ** 2).sum(-1))
+    np.testing.assert_allclose(retrieval.pairwise_distances(q, db), euclid, atol=1e-10)
+    cos = 1 - (q / np.linalg.norm(q, axis=1, keepdims=True)) @ (db / np.linalg.norm(db, axis=1, keepdims=True)).T
+    np.testing.assert_allclose(retrieval.pairwise_distances(q, db, "cosine"), cos, atol=1e-10)
+    zero = retrieval.pairwise_distances(np.zeros((1, 6)), db, "cosine")   # a zero code is far from everything
+    np.testing.assert_allclose(zero, 1.0)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: retrieval.pairwise_distances(np.zeros((0, 2)), np.zeros((3, 2))), "queries"),
+    (lambda: retrieval.pairwise_distances(np.zeros((1, 2)), np.full((3, 2), np.inf)), "NaN or infinite"),
+    (lambda: retrieval.hamming_distances(np.ones((1, 3), bool), np.ones((1, 4), bool)), "bits"),
+    (lambda: retrieval.binarize(np.zeros((3, 2)), thresholds=[0.0]), "thresholds"),
+    (lambda: retrieval.CodeIndex(np.zeros((3, 2)), labels=[0, 1]), "labels"),
+    (lambda: retrieval.CodeIndex(np.zeros((3, 2))).search(np.zeros((1, 2)), k=0), "k"),
+])
+def test_bad_retrieval_input_is_named(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()

@@ -6,8 +6,10 @@ error spans the same subspace; Baldi and Hornik, 1989).
 """
 
 import numpy as np
+from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
 
+from .metrics import mse  # noqa: F401 (re-export: the score lives in unsuplab.metrics)
 from .validation import positive_int
 
 
@@ -17,20 +19,13 @@ def flat(x):
     return x.reshape(len(x), -1)
 
 
-def mse(a, b):
-    """Mean squared error over all pixels, as a float."""
-    a, b = np.asarray(a, "float64"), np.asarray(b, "float64")
-    if a.shape != b.shape:
-        raise ValueError(f"shapes differ: {a.shape} vs {b.shape}.")
-    return float(np.mean((a - b) ** 2))
-
-
 def fit_pca(x_train, n_components, seed=0):
     """A fitted scikit-learn PCA on flattened training images."""
     n_components = positive_int(n_components, "n_components")
     x = flat(x_train)
     if n_components > min(x.shape):
-        raise ValueError(f"`n_components` must be at most {min(x.shape)} for data of shape {x.shape}, got {n_components}.")
+        raise ValueError(f"`n_components` must be at most {min(x.shape)} for data of shape {x.shape}, "
+                         f"got {n_components}.")
     return PCA(n_components=n_components, random_state=seed).fit(x)
 
 
@@ -45,8 +40,10 @@ def pca_reconstruct(x_train, x_test, n_components, seed=0):
 def subspace_cosines(a, b):
     """Cosines of the principal angles between the column spaces of ``a`` and ``b`` (1 = same direction).
 
-    Both are (d, k) matrices; the cosines are the singular values of ``Q_a^T Q_b`` (Björck and Golub, 1973).
+    Both are (d, k) matrices with the same ``d``; the angles come from ``scipy.linalg.subspace_angles``
+    (Björck and Golub, 1973; Knyazev and Argentati, 2002), largest cosine first.
     """
-    qa, _ = np.linalg.qr(np.asarray(a, "float64"))
-    qb, _ = np.linalg.qr(np.asarray(b, "float64"))
-    return np.linalg.svd(qa.T @ qb, compute_uv=False)
+    a, b = np.asarray(a, "float64"), np.asarray(b, "float64")
+    if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0] or 0 in a.shape + b.shape:
+        raise ValueError(f"`a` and `b` must be non-empty (d, k) matrices with the same d, got {a.shape} and {b.shape}.")
+    return np.sort(np.cos(subspace_angles(a, b)))[::-1]

@@ -1,113 +1,20 @@
-"""Evaluating a clustering against labels, and the classical clustering baselines.
+"""The classical clustering baselines, and the clustering scores under their old names.
 
-* ``cluster_accuracy``: accuracy after the best one-to-one matching of clusters to classes
-  (Hungarian algorithm, ``scipy.optimize.linear_sum_assignment``), as in IIC's Table 1.
-* ``nmi`` / ``ari``: scikit-learn's normalised mutual information and adjusted Rand index.
-* ``many_to_one``: each cluster mapped to the majority class of a small labelled subset
-  (IIC's semi-supervised overclustering, Ji et al., 2019, sec. 4.2).
-* ``size_entropy``: entropy of the cluster sizes over ``ln k`` (1 = balanced, 0 = one cluster);
-  ``collapsed`` flags a collapse to a few clusters.
 * baselines: k-means on pixels, PCA + k-means, autoencoder codes + k-means.
+* scores: they live in :mod:`unsuplab.metrics` (``cluster_accuracy``, ``nmi``, ``ari``,
+  ``many_to_one``, ``size_entropy``, ``collapsed``, ``cluster_scores``, ...); this module
+  re-exports them so ``clustering.cluster_accuracy`` and ``clustering.scores`` keep working.
 """
 
-import numpy as np
-from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.preprocessing import StandardScaler
 
 from .baselines import fit_pca, flat
-from .validation import labels as as_labels, positive_int
+from .metrics import (ari, best_matching, cluster_accuracy, cluster_scores, collapsed,  # noqa: F401 (re-exports)
+                      contingency, many_to_one, matched_confusion, nmi, size_entropy)
+from .validation import positive_int
 
-
-def _pair(assigned, y):
-    y = as_labels(y, "y")
-    assigned = as_labels(assigned, "assigned", length=len(y))
-    if np.any(assigned < 0) or np.any(y < 0):
-        raise ValueError("`assigned` and `y` must hold non-negative integers.")
-    return assigned, y
-
-
-def contingency(assigned, y):
-    """Counts (n_clusters, n_classes): ``C[i, j]`` images of class ``j`` in cluster ``i``."""
-    assigned, y = _pair(assigned, y)
-    table = np.zeros((assigned.max() + 1, y.max() + 1), "int64")
-    np.add.at(table, (assigned, y), 1)
-    return table
-
-
-def best_matching(assigned, y):
-    """The one-to-one map cluster -> class that maximises the matched count (Hungarian)."""
-    table = contingency(assigned, y)
-    rows, cols = linear_sum_assignment(-table)
-    return dict(zip(rows.tolist(), cols.tolist()))
-
-
-def cluster_accuracy(assigned, y):
-    """Accuracy after the best one-to-one matching of clusters to classes (unmatched clusters count as wrong)."""
-    table = contingency(assigned, y)
-    rows, cols = linear_sum_assignment(-table)
-    return float(table[rows, cols].sum() / table.sum())
-
-
-def matched_confusion(assigned, y):
-    """Confusion matrix (classes x classes) after relabelling clusters by ``best_matching``; extra clusters dropped."""
-    assigned, y = _pair(assigned, y)
-    mapping = best_matching(assigned, y)
-    k = y.max() + 1
-    table = np.zeros((k, k), "int64")
-    for a, t in zip(assigned, y):
-        if a in mapping:
-            table[t, mapping[a]] += 1
-    return table
-
-
-def nmi(assigned, y):
-    """Normalised mutual information (scikit-learn, arithmetic mean normalisation)."""
-    return float(normalized_mutual_info_score(*_pair(assigned, y)[::-1]))
-
-
-def ari(assigned, y):
-    """Adjusted Rand index (scikit-learn)."""
-    return float(adjusted_rand_score(*_pair(assigned, y)[::-1]))
-
-
-def many_to_one(assigned_labelled, y_labelled, assigned, n_clusters=None):
-    """Map each cluster to the majority class among the labelled images it holds, then label ``assigned``.
-
-    Clusters that hold no labelled image take the overall majority class.
-    """
-    assigned_labelled, y_labelled = _pair(assigned_labelled, y_labelled)
-    assigned = as_labels(assigned, "assigned")
-    k = int(max(assigned.max(), assigned_labelled.max()) + 1) if n_clusters is None else n_clusters
-    table = np.zeros((k, y_labelled.max() + 1), "int64")
-    np.add.at(table, (assigned_labelled, y_labelled), 1)
-    fallback = np.bincount(y_labelled).argmax()
-    mapping = np.where(table.sum(1) > 0, table.argmax(1), fallback)
-    return mapping[assigned]
-
-
-def size_entropy(assigned, n_clusters):
-    """Entropy of the cluster sizes divided by ``ln n_clusters``: 1 for equal sizes, 0 for one cluster."""
-    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
-    assigned = as_labels(assigned, "assigned")
-    if assigned.size and assigned.max() >= n_clusters:
-        raise ValueError(f"`assigned` holds cluster {assigned.max()}, but `n_clusters` is {n_clusters}.")
-    p = np.bincount(assigned, minlength=n_clusters) / max(len(assigned), 1)
-    p = p[p > 0]
-    return float(-(p * np.log(p)).sum() / np.log(n_clusters))
-
-
-def collapsed(assigned, n_clusters, threshold=0.9):
-    """True when the cluster sizes are far from balanced (``size_entropy < threshold``) or a cluster is empty."""
-    sizes = np.bincount(as_labels(assigned, "assigned"), minlength=n_clusters)
-    return bool(size_entropy(assigned, n_clusters) < threshold or np.any(sizes == 0))
-
-
-def scores(assigned, y, n_clusters=None):
-    """ACC, NMI, ARI, size entropy and the collapse flag in one dict."""
-    n_clusters = n_clusters or int(max(as_labels(assigned, "assigned").max(), as_labels(y).max()) + 1)
-    return {"acc": cluster_accuracy(assigned, y), "nmi": nmi(assigned, y), "ari": ari(assigned, y),
-            "size_entropy": size_entropy(assigned, n_clusters), "collapsed": collapsed(assigned, n_clusters)}
+scores = cluster_scores  # the old name, used by lesson 15 and benchmarks/iic.py
 
 
 # ----------------------------------------------------------------------------- baselines
@@ -133,10 +40,8 @@ def pca_kmeans(x, n_clusters, n_components=50, seed=0):
 
 
 def standardize(features):
-    """Each column shifted to mean 0 and scaled to variance 1 (constant columns left at 0)."""
-    features = flat(features).astype("float64")
-    std = features.std(0)
-    return (features - features.mean(0)) / np.where(std > 0, std, 1.0)
+    """Each column shifted to mean 0 and scaled to variance 1 (constant columns left at 0; ``StandardScaler``)."""
+    return StandardScaler().fit_transform(flat(features).astype("float64"))
 
 
 def autoencoder_kmeans(autoencoder, x, n_clusters, epochs=20, batch_size=128, seed=0, verbose=0,

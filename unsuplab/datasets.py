@@ -16,6 +16,12 @@ fashion_mnist   60,000 + 10,000, 28x28x1    Debian ``dataset-fashion-mnist``, Ke
 mnist           60,000 + 10,000, 28x28x1    Keras cache, network
 cifar10         50,000 + 10,000, 32x32x3    Keras cache, network
 ==============  ==========================  =======================================
+
+Order: every split comes back shuffled, never sorted by class. The small sets are
+split once, class-stratified, with scikit-learn's ``train_test_split`` and a fixed
+``random_state`` (the same split on every machine, run and backend); the large
+sets keep their official train/test split, each part in a fixed shuffled order.
+``n_train`` / ``n_test`` then keep a stratified subset chosen by ``seed``.
 """
 
 import gzip
@@ -25,15 +31,23 @@ import pickle
 import socket
 import tarfile
 import threading
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 
 from .validation import positive_int
 
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+FASHION_DIR_ENV = "UNSUPLAB_FASHION_MNIST_DIR"   # a folder with the four IDX .gz files, searched first
 OFFLINE_ENV = "UNSUPLAB_OFFLINE"
+OFFLINE_TRUE = {"1", "true", "yes", "on"}
+OFFLINE_FALSE = {"", "0", "false", "no", "off"}
+SPLIT_SEED = 0          # fixes the stored train/test split and the order of the official splits
+MAX_PHOTO_PATCHES = 20000  # per split: about 250 MB of 32x32 patches; more is a typo, not a need
 
 # SHA-256 of the *decompressed* IDX files, so any gzip of the same data passes.
 FASHION_FILES = {
@@ -75,19 +89,51 @@ def keras_cache_dir():
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "datasets"
 
 
+def offline_requested():
+    """True when ``UNSUPLAB_OFFLINE`` says so (1/true/yes/on); unknown values are an error."""
+    value = os.environ.get(OFFLINE_ENV, "").strip().lower()
+    if value in OFFLINE_TRUE:
+        return True
+    if value in OFFLINE_FALSE:
+        return False
+    raise ValueError(f"{OFFLINE_ENV}={value!r} is not understood; expected 1/true/yes/on or 0/false/no/off.")
+
+
+def probe_address(host_port):
+    """The (host, port) a download of ``host_port`` connects to first: the proxy when one applies.
+
+    ``keras.utils.get_file`` downloads with ``urllib``, which honours ``https_proxy`` /
+    ``http_proxy`` / ``all_proxy`` and ``no_proxy``; so when a proxy applies to the host we
+    probe the proxy, not the host (a direct probe would report a proxied network as down).
+    """
+    host, port = host_port
+    proxies = urllib.request.getproxies()
+    url = proxies.get("https" if port == 443 else "http") or proxies.get("all")
+    if not url or urllib.request.proxy_bypass(host):
+        return host_port
+    parts = urllib.parse.urlsplit(url if "://" in url else f"http://{url}")
+    default = {"https": 443, "socks5": 1080, "socks5h": 1080, "socks4": 1080}.get(parts.scheme, 80)
+    try:
+        proxy_port = parts.port or default
+    except ValueError:
+        proxy_port = default
+    return (parts.hostname, proxy_port) if parts.hostname else host_port
+
+
 def network_available(host_port, timeout=3.0):
-    """True if a TCP connection to ``host_port`` opens within ``timeout`` seconds.
+    """True if a TCP connection to ``host_port`` (or to the proxy that serves it) opens within ``timeout`` s.
 
     Runs in a daemon thread so that a stuck DNS lookup cannot hang the caller.
     ``UNSUPLAB_OFFLINE=1`` answers False without trying.
     """
-    if os.environ.get(OFFLINE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}:
+    if offline_requested():
         return False
+    address = probe_address(host_port)
     ok = []
 
     def probe():
         try:
-            socket.create_connection(host_port, timeout=timeout).close()
+            socket.create_connection(address, timeout=timeout).close()
             ok.append(True)
         except OSError:
             pass
@@ -106,37 +152,51 @@ def _to_images(x):
     return (x.astype("float32") / 255.0) if x.dtype == np.uint8 else x.astype("float32")
 
 
+def _size(n, name, available):
+    """``n`` as an int in [1, available]; ``None`` means all. One rule for every data set."""
+    if n is None:
+        return available
+    n = positive_int(n, name)
+    if n > available:
+        raise ValueError(f"`{name}` must be at most {available} (the size of this split), got {n}.")
+    return n
+
+
+def _subset(x, y, n, seed):
+    """A seeded, class-stratified, shuffled subset of ``n`` rows (all rows, in their order, when n = len)."""
+    if n == len(x):
+        return x, y
+    classes = len(np.unique(y))
+    # stratification needs at least one sample per class on both sides; below that, a plain random subset
+    stratify = y if min(n, len(x) - n) >= classes and np.unique(y, return_counts=True)[1].min() >= 2 else None
+    keep, _ = train_test_split(np.arange(len(x)), train_size=n, stratify=stratify, random_state=seed)
+    return x[keep], y[keep]
+
+
 def _limit(split, n_train, n_test, seed):
     """Keep a seeded, class-stratified subset of ``n_train`` / ``n_test`` samples."""
-    out = list(split)
-    for i, n in ((0, n_train), (2, n_test)):
-        if n is None:
-            continue
-        x, y = out[i], out[i + 1]
-        n = positive_int(n, "n_train" if i == 0 else "n_test")
-        if n >= len(x):
-            continue
-        rng = np.random.default_rng(seed)
-        order = rng.permutation(len(x))
-        # round-robin over classes so every class keeps its share
-        by_class = [order[y[order] == c] for c in np.unique(y)]
-        picked = np.concatenate([c[: int(np.ceil(n / len(by_class)))] for c in by_class])
-        picked = rng.permutation(picked)[:n]
-        out[i], out[i + 1] = x[picked], y[picked]
-    return Split(*out)
+    n_train = _size(n_train, "n_train", len(split.x_train))
+    n_test = _size(n_test, "n_test", len(split.x_test))
+    return Split(*_subset(split.x_train, split.y_train, n_train, seed),
+                 *_subset(split.x_test, split.y_test, n_test, seed))
 
 
-def _stratified_split(x, y, n_test, seed=0):
-    """A fixed, class-balanced train/test split of a small data set."""
-    rng = np.random.default_rng(seed)
-    test = []
-    classes = np.unique(y)
-    for c in classes:
-        idx = rng.permutation(np.flatnonzero(y == c))
-        test.append(idx[: n_test // len(classes)])
-    test = np.sort(np.concatenate(test))
-    train = np.setdiff1d(np.arange(len(x)), test)
-    return Split(x[train], y[train], x[test], y[test])
+def _stratified_split(x, y, n_test):
+    """The fixed, class-stratified, shuffled train/test split of a small data set (``SPLIT_SEED``)."""
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=n_test, stratify=y,
+                                                        random_state=SPLIT_SEED, shuffle=True)
+    return Split(x_train, y_train, x_test, y_test)
+
+
+def _official_split(x_train, y_train, x_test, y_test):
+    """An official train/test split, each part in a fixed shuffled order (``SPLIT_SEED``), as float images.
+
+    Shuffles the uint8 arrays before converting, so the large sets are copied once in float32.
+    """
+    rng = np.random.RandomState(SPLIT_SEED)
+    train, test = rng.permutation(len(x_train)), rng.permutation(len(x_test))
+    return Split(_to_images(x_train[train]), np.asarray(y_train, "int64")[train],
+                 _to_images(x_test[test]), np.asarray(y_test, "int64")[test])
 
 
 def _sha256(data):
@@ -192,6 +252,8 @@ def photo_patches(size=32, count=2000, split="train", seed=0):
     """
     size = positive_int(size, "size", minimum=2)
     count = positive_int(count, "count")
+    if count > MAX_PHOTO_PATCHES:
+        raise ValueError(f"`count` must be at most {MAX_PHOTO_PATCHES} patches, got {count}.")
     if split not in ("train", "test"):
         raise ValueError(f"`split` must be 'train' or 'test', got {split!r}.")
     names = PHOTOS_TRAIN if split == "train" else PHOTOS_TEST
@@ -211,6 +273,9 @@ def photo_patches(size=32, count=2000, split="train", seed=0):
 
 
 def _photos(size=32, n_train=4000, n_test=1000, seed=0):
+    for n, name in ((n_train, "n_train"), (n_test, "n_test")):
+        if positive_int(n, name) > MAX_PHOTO_PATCHES:
+            raise ValueError(f"`{name}` must be at most {MAX_PHOTO_PATCHES} patches for 'photos', got {n}.")
     x_train, y_train = photo_patches(size, n_train, "train", seed)
     x_test, y_test = photo_patches(size, n_test, "test", seed + 1)
     return Split(x_train, y_train, x_test, y_test)
@@ -219,7 +284,12 @@ def _photos(size=32, n_train=4000, n_test=1000, seed=0):
 # ----------------------------------------------------------------------------- full data sets
 
 def read_idx_gz(path, expected_sha256=None, expected_shape=None):
-    """Read a gzipped IDX file (the MNIST format) into a uint8 array, checking it fully."""
+    """Read a gzipped IDX file (the MNIST format) into a uint8 array, checking it fully.
+
+    Kept by hand: no package we depend on reads IDX files (Keras ships MNIST as .npz and
+    reads Fashion-MNIST with an unchecked ``np.frombuffer`` offset), and the header check
+    is what turns a damaged file into a clear ``CorruptDataset``.
+    """
     path = Path(path)
     try:
         with gzip.open(path, "rb") as f:
@@ -240,16 +310,32 @@ def read_idx_gz(path, expected_sha256=None, expected_shape=None):
     return np.frombuffer(raw, np.uint8, offset=offset).reshape(shape)
 
 
+def fashion_mnist_dirs():
+    """The folders searched for Fashion-MNIST, in order: ``$UNSUPLAB_FASHION_MNIST_DIR`` alone when
+    set, else Debian's package folder and the Keras cache."""
+    chosen = os.environ.get(FASHION_DIR_ENV, "").strip()
+    if chosen:
+        folder = Path(chosen).expanduser()
+        if not folder.is_dir():
+            raise DatasetUnavailable(f"{FASHION_DIR_ENV}={chosen!r} is not a folder; point it at the folder "
+                                     f"that holds {', '.join(FASHION_FILES)}, or unset it.")
+        return [folder]
+    return [DEBIAN_FASHION_DIR, keras_cache_dir() / "fashion-mnist"]
+
+
 def _fashion_mnist(search_dirs=None):
-    dirs = search_dirs or [DEBIAN_FASHION_DIR, keras_cache_dir() / "fashion-mnist"]
+    dirs = search_dirs or fashion_mnist_dirs()
     for folder in map(Path, dirs):
-        if all((folder / f).exists() for f in FASHION_FILES):
-            arrays = {f: read_idx_gz(folder / f, *FASHION_FILES[f]) for f in FASHION_FILES}
-            names = list(FASHION_FILES)
-            return Split(_to_images(arrays[names[0]]), arrays[names[1]].astype("int64"),
-                         _to_images(arrays[names[2]]), arrays[names[3]].astype("int64"))
+        if all((folder / f).is_file() for f in FASHION_FILES):
+            arrays = [read_idx_gz(folder / f, *FASHION_FILES[f]) for f in FASHION_FILES]
+            return _official_split(*arrays)
+    if os.environ.get(FASHION_DIR_ENV, "").strip() and search_dirs is None:
+        missing = [f for f in FASHION_FILES if not (Path(dirs[0]) / f).is_file()]
+        raise DatasetUnavailable(f"{FASHION_DIR_ENV} points at {dirs[0]}, which lacks {', '.join(missing)}. "
+                                 "Put the four IDX .gz files there, or unset the variable.")
     how = ("Install Debian's package (`sudo apt-get install dataset-fashion-mnist`, files in "
-           f"{DEBIAN_FASHION_DIR}), or put the four IDX .gz files in {keras_cache_dir() / 'fashion-mnist'}.")
+           f"{DEBIAN_FASHION_DIR}), or put the four IDX .gz files in {keras_cache_dir() / 'fashion-mnist'} "
+           f"or in a folder named by {FASHION_DIR_ENV}.")
     if not network_available(KERAS_DATA_HOST):
         raise DatasetUnavailable(f"fashion_mnist is not on this machine and there is no network. {how}")
     import keras
@@ -274,11 +360,12 @@ def _mnist():
             keras.datasets.mnist.load_data()
         except Exception as exc:
             raise DatasetUnavailable(f"mnist could not be downloaded ({exc}). {how}") from exc
+    if not path.is_file():
+        raise CorruptDataset(f"{path} is not a file (a folder?). Remove it and load 'mnist' again.")
     if _sha256(path.read_bytes()) != MNIST_NPZ_SHA256:
         raise CorruptDataset(f"{path} fails its checksum. Delete it and load 'mnist' again.")
     with np.load(path, allow_pickle=False) as f:
-        return Split(_to_images(f["x_train"]), f["y_train"].astype("int64"),
-                     _to_images(f["x_test"]), f["y_test"].astype("int64"))
+        return _official_split(f["x_train"], f["y_train"], f["x_test"], f["y_test"])
 
 
 class _ArrayOnlyUnpickler(pickle.Unpickler):
@@ -294,6 +381,10 @@ class _ArrayOnlyUnpickler(pickle.Unpickler):
 
 
 def _read_cifar_batch(path):
+    path = Path(path)
+    if not path.is_file():
+        raise CorruptDataset(f"the CIFAR-10 cache is incomplete: {path} is missing (or not a file). "
+                             f"Delete the folder {path.parent} and load 'cifar10' again.")
     with open(path, "rb") as f:
         try:
             batch = _ArrayOnlyUnpickler(f, encoding="bytes").load()
@@ -301,16 +392,20 @@ def _read_cifar_batch(path):
             raise
         except Exception as exc:
             raise CorruptDataset(f"{path} is not a CIFAR-10 batch file ({exc}).") from exc
-    data, labels = np.asarray(batch[b"data"], np.uint8), np.asarray(batch[b"labels"], np.int64)
+    try:
+        data, labels = np.asarray(batch[b"data"], np.uint8), np.asarray(batch[b"labels"], np.int64)
+    except (TypeError, KeyError, IndexError, ValueError) as exc:
+        raise CorruptDataset(f"{path} is not a CIFAR-10 batch file (no data and labels: {exc!r}).") from exc
     if data.shape != (10000, 3072) or labels.shape != (10000,):
-        raise CorruptDataset(f"{path} holds data {data.shape} and labels {labels.shape}, expected (10000, 3072) and (10000,).")
+        raise CorruptDataset(f"{path} holds data {data.shape} and labels {labels.shape}, "
+                             "expected (10000, 3072) and (10000,).")
     return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
 
 
 def _cifar10():
     cache = keras_cache_dir()
     candidates = [cache / "cifar-10-batches-py-target" / "cifar-10-batches-py", cache / "cifar-10-batches-py"]
-    folder = next((c for c in candidates if (c / "test_batch").exists()), None)
+    folder = next((c for c in candidates if (c / "test_batch").is_file()), None)
     if folder is None:
         how = (f"Download {CIFAR_URL} once with a network and unpack it to {candidates[1]}, "
                "or run this call where there is a network.")
@@ -327,8 +422,8 @@ def _cifar10():
         folder = candidates[1]
     parts = [_read_cifar_batch(folder / f"data_batch_{i}") for i in range(1, 6)]
     x_test, y_test = _read_cifar_batch(folder / "test_batch")
-    return Split(_to_images(np.concatenate([p[0] for p in parts])), np.concatenate([p[1] for p in parts]),
-                 _to_images(x_test), y_test)
+    return _official_split(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                           x_test, y_test)
 
 
 # ----------------------------------------------------------------------------- the one entry point
@@ -342,28 +437,32 @@ LOADERS = {
     "cifar10": _cifar10,
 }
 
-CLASS_NAMES = {
-    "mnist_small": [str(i) for i in range(10)],
-    "digits": [str(i) for i in range(10)],
-    "mnist": [str(i) for i in range(10)],
-    "fashion_mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
-    "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
-    "photos": list(PHOTOS_TRAIN + PHOTOS_TEST),
-}
-
-
 def load(name, n_train=None, n_test=None, seed=0, **options):
     """Load a course data set by name: float32 images (N, H, W, C) in [0, 1] and int64 labels.
 
-    ``n_train`` / ``n_test`` keep a seeded, class-stratified subset. ``photos``
-    takes ``size`` (patch side, default 32); its labels say which photo a patch
-    came from, and its test patches come from photos never used for training.
+    Splits come back shuffled (see the module docstring). ``n_train`` / ``n_test``
+    keep a class-stratified subset chosen by ``seed``: each must be an integer from 1
+    to the size of its split (``None``: all of it). ``photos`` takes ``size`` (patch
+    side, default 32) and generates ``n_train`` / ``n_test`` patches (default 4,000 /
+    1,000, at most 20,000); its labels say which photo a patch came from, and its
+    test patches come from photos never used for training.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"`name` must be a string, one of {sorted(LOADERS)}, got {name!r}.")
     if name not in LOADERS:
         raise ValueError(f"`name` must be one of {sorted(LOADERS)}, got {name!r}.")
+    seed = positive_int(seed, "seed", minimum=0)
+    if seed >= 2 ** 32:
+        raise ValueError(f"`seed` must be below 2**32, got {seed}.")
     if name == "photos":
-        return _photos(n_train=n_train or 4000, n_test=n_test or 1000, seed=seed, **options)
+        unknown = sorted(set(options) - {"size"})
+        if unknown:
+            raise TypeError(f"load('photos') takes only the option `size`, got {unknown}.")
+        return _photos(n_train=4000 if n_train is None else n_train, n_test=1000 if n_test is None else n_test,
+                       seed=seed, **options)
     if options:
-        raise TypeError(f"load({name!r}) takes no options {sorted(options)}.")
+        raise TypeError(f"load({name!r}) takes no options, got {sorted(options)}.")
+    for n, label in ((n_train, "n_train"), (n_test, "n_test")):
+        if n is not None:
+            positive_int(n, label)   # fail on a bad type or 0 before reading any file
     return _limit(LOADERS[name](), n_train, n_test, seed)

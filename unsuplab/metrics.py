@@ -1,22 +1,76 @@
-"""Metrics for the application lessons, as thin wrappers over scikit-image and scikit-learn.
+"""Every score the course reports, in one place, as thin wrappers over scikit-image and scikit-learn.
 
 Images are float arrays (N, H, W, C) in [0, 1]; every image metric is the mean
 over the images of the per-image value (the usual way PSNR tables are reported).
+Every function checks its input and raises an error naming the argument for empty
+input, NaN or infinity, instead of returning a silent NaN.
 
+Reconstruction and images
+
+* ``mse``: mean squared error over all values.
 * ``psnr``: 10 log10(1 / MSE) (``skimage.metrics.peak_signal_noise_ratio``).
 * ``ssim``: structural similarity (Wang et al., 2004; ``skimage.metrics.structural_similarity``).
 * ``masked_psnr``: PSNR over the pixels inside a mask only (inpainting).
 * ``colourfulness``: Hasler and Suesstrunk (2003), M = sigma_rgyb + 0.3 mu_rgyb.
-* ``one_class_aurocs``: each class in turn normal, the rest anomalous; AUROC per class
-  (``sklearn.metrics.roc_auc_score``).
-* ``mean_average_precision`` / ``precision_at_k``: retrieval by label.
+
+Anomaly detection
+
+* ``auroc``, ``one_class_aurocs``: each class in turn normal, the rest anomalous; AUROC per class
+  (``sklearn.metrics.roc_auc_score``); ``threshold_at_fpr``.
+
+Retrieval
+
+* ``mean_average_precision`` / ``precision_at_k``: retrieval by label from a distance matrix.
+
+Recommendation
+
+* ``masked_rmse``: RMSE over the observed ratings only.
+
+Clustering against labels
+
+* ``cluster_accuracy``: accuracy after the best one-to-one matching of clusters to classes
+  (Hungarian algorithm, ``scipy.optimize.linear_sum_assignment``), as in IIC's Table 1;
+  ``best_matching``, ``matched_confusion``, ``contingency``.
+* ``nmi`` / ``ari``: scikit-learn's normalised mutual information and adjusted Rand index.
+* ``many_to_one``: each cluster mapped to the majority class of a small labelled subset
+  (IIC's semi-supervised overclustering, Ji et al., 2019, sec. 4.2).
+* ``size_entropy``: entropy of the cluster sizes over ``ln k`` (1 = balanced, 0 = one cluster);
+  ``collapsed`` flags a collapse to a few clusters; ``cluster_scores`` gives them all.
+
+Cluster and class ids may be any non-negative integers (``[0, 10**9]`` is fine): they are
+relabelled to 0..n-1 before any table is built.
 """
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
+from scipy.stats import entropy
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import (adjusted_rand_score, average_precision_score, confusion_matrix,
+                             normalized_mutual_info_score, roc_auc_score)
+from sklearn.metrics.cluster import contingency_matrix
 
 from .validation import as_images, labels as as_labels, positive_int
+
+
+def _finite(values, name):
+    """``values`` as a non-empty float64 array without NaN or infinity, or a clear error."""
+    try:
+        values = np.asarray(values, dtype="float64")
+    except (TypeError, ValueError):
+        raise TypeError(f"`{name}` must hold numbers.") from None
+    if values.size == 0:
+        raise ValueError(f"`{name}` is empty.")
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"`{name}` contains NaN or infinite values.")
+    return values
+
+
+def mse(a, b):
+    """Mean squared error over all values, as a float."""
+    a, b = _finite(a, "a"), _finite(b, "b")
+    if a.shape != b.shape:
+        raise ValueError(f"shapes differ: `a` {a.shape} vs `b` {b.shape}.")
+    return float(np.mean((a - b) ** 2))
 
 
 def _pair(reference, estimate):
@@ -89,13 +143,14 @@ def colourfulness(images):
 
 def auroc(scores, is_anomaly):
     """Area under the ROC curve of anomaly ``scores`` (higher = more anomalous)."""
-    scores = np.asarray(scores, dtype="float64")
+    scores = _finite(scores, "scores")
     is_anomaly = np.asarray(is_anomaly)
     if scores.ndim != 1 or scores.shape != is_anomaly.shape:
         raise ValueError(f"`scores` and `is_anomaly` must be 1-D of the same length, got {scores.shape} "
                          f"and {is_anomaly.shape}.")
-    if not np.all(np.isfinite(scores)):
-        raise ValueError("`scores` contains NaN or infinite values.")
+    if is_anomaly.dtype.kind not in "biuf" or not np.isin(is_anomaly, (0, 1)).all():
+        raise ValueError("`is_anomaly` must hold 0 (normal) / 1 (anomalous) or booleans, "
+                         f"got values {np.unique(is_anomaly)[:5]}.")
     if len(np.unique(is_anomaly)) != 2:
         raise ValueError("`is_anomaly` must contain both normal (0) and anomalous (1) samples.")
     return float(roc_auc_score(is_anomaly.astype(int), scores))
@@ -125,16 +180,15 @@ def threshold_at_fpr(normal_scores, fpr):
     """The score threshold that flags a fraction ``fpr`` of normal samples (the (1 - fpr) quantile)."""
     if not 0.0 <= float(fpr) <= 1.0:
         raise ValueError(f"`fpr` must lie in [0, 1], got {fpr}.")
-    normal_scores = np.asarray(normal_scores, dtype="float64").reshape(-1)
-    if normal_scores.size == 0:
-        raise ValueError("`normal_scores` is empty.")
+    normal_scores = _finite(normal_scores, "normal_scores").reshape(-1)
     return float(np.quantile(normal_scores, 1.0 - float(fpr)))
 
 
 def _retrieval_inputs(distances, query_labels, database_labels):
-    distances = np.asarray(distances, dtype="float64")
-    if distances.ndim != 2:
-        raise ValueError(f"`distances` must be a (queries, database) matrix, got shape {distances.shape}.")
+    distances = np.asarray(distances)
+    if distances.ndim != 2 or 0 in distances.shape:
+        raise ValueError(f"`distances` must be a non-empty (queries, database) matrix, got shape {distances.shape}.")
+    distances = _finite(distances, "distances")   # a NaN would silently rank last
     query_labels = as_labels(query_labels, "query_labels", distances.shape[0])
     database_labels = as_labels(database_labels, "database_labels", distances.shape[1])
     return distances, query_labels, database_labels
@@ -168,3 +222,144 @@ def mean_average_precision(distances, query_labels, database_labels):
     if not values:
         raise ValueError("no query has a relevant item in the database (no shared labels).")
     return float(np.mean(values))
+
+
+def masked_rmse(truth, prediction, mask):
+    """sqrt(mean over mask of (truth - prediction)^2): the error on rated entries only."""
+    mask = np.asarray(mask)
+    if mask.dtype != bool:
+        if mask.dtype.kind not in "iuf" or not np.isin(mask, (0, 1)).all():
+            raise TypeError(f"`mask` must be boolean (True where rated), got dtype {mask.dtype}.")
+        mask = mask.astype(bool)
+    truth, prediction = np.asarray(truth, "float64"), np.asarray(prediction, "float64")
+    if truth.shape != prediction.shape or truth.shape != mask.shape:
+        raise ValueError(f"`truth`, `prediction` and `mask` must have one shape, got {truth.shape}, "
+                         f"{prediction.shape}, {mask.shape}.")
+    if not mask.any():
+        raise ValueError("`mask` marks no entry.")
+    _finite(prediction, "prediction")
+    _finite(truth[mask], "truth (on the masked entries)")
+    return float(np.sqrt(np.mean((truth[mask] - prediction[mask]) ** 2)))
+
+
+# ----------------------------------------------------------------------------- clustering against labels
+
+def _cluster_pair(assigned, y):
+    y = as_labels(y, "y")
+    assigned = as_labels(assigned, "assigned", length=len(y))
+    if len(y) == 0:
+        raise ValueError("`assigned` and `y` are empty; a clustering score needs at least one sample.")
+    if np.any(assigned < 0) or np.any(y < 0):
+        raise ValueError("`assigned` and `y` must hold non-negative integers.")
+    return assigned, y
+
+
+def contingency(assigned, y):
+    """Counts ``C[i, j]``: images of the j-th class in the i-th cluster, over the ids present (sorted).
+
+    ``sklearn.metrics.cluster.contingency_matrix``; its size is (distinct clusters, distinct classes),
+    whatever the ids' values.
+    """
+    assigned, y = _cluster_pair(assigned, y)
+    return contingency_matrix(assigned, y).astype("int64")
+
+
+def best_matching(assigned, y):
+    """The one-to-one map cluster id -> class id that maximises the matched count (Hungarian)."""
+    assigned, y = _cluster_pair(assigned, y)
+    table = contingency_matrix(assigned, y)
+    rows, cols = linear_sum_assignment(-table)
+    clusters, classes = np.unique(assigned), np.unique(y)
+    return dict(zip(clusters[rows].tolist(), classes[cols].tolist()))
+
+
+def cluster_accuracy(assigned, y):
+    """Accuracy after the best one-to-one matching of clusters to classes (unmatched clusters count as wrong)."""
+    table = contingency(assigned, y)
+    rows, cols = linear_sum_assignment(-table)
+    return float(table[rows, cols].sum() / table.sum())
+
+
+def matched_confusion(assigned, y):
+    """Confusion matrix (true class x matched class) after relabelling clusters by ``best_matching``.
+
+    Rows and columns are the classes present in ``y``, sorted (0..k-1 when every class occurs);
+    images in clusters left unmatched (more clusters than classes) are dropped.
+    """
+    assigned, y = _cluster_pair(assigned, y)
+    mapping = best_matching(assigned, y)
+    matched = np.isin(assigned, list(mapping))
+    predicted = np.array([mapping[a] for a in assigned[matched].tolist()], dtype="int64")
+    return confusion_matrix(y[matched], predicted, labels=np.unique(y)).astype("int64")
+
+
+def nmi(assigned, y):
+    """Normalised mutual information (scikit-learn, arithmetic mean normalisation)."""
+    return float(normalized_mutual_info_score(*_cluster_pair(assigned, y)[::-1]))
+
+
+def ari(assigned, y):
+    """Adjusted Rand index (scikit-learn)."""
+    return float(adjusted_rand_score(*_cluster_pair(assigned, y)[::-1]))
+
+
+def many_to_one(assigned_labelled, y_labelled, assigned, n_clusters=None):
+    """Map each cluster to the majority class among the labelled images it holds, then label ``assigned``.
+
+    Clusters that hold no labelled image take the overall majority class. Ties go to the smaller class id.
+    ``n_clusters``, when given, is checked against the cluster ids (each must be below it).
+    """
+    assigned_labelled, y_labelled = _cluster_pair(assigned_labelled, y_labelled)
+    assigned = as_labels(assigned, "assigned")
+    if len(assigned) and assigned.min() < 0:
+        raise ValueError("`assigned` must hold non-negative integers.")
+    if n_clusters is not None:
+        n_clusters = positive_int(n_clusters, "n_clusters")
+        largest = max(int(assigned.max()) if len(assigned) else -1, int(assigned_labelled.max()))
+        if largest >= n_clusters:
+            raise ValueError(f"`n_clusters` is {n_clusters}, but the cluster ids go up to {largest}; "
+                             "pass the number of clusters the model has.")
+    clusters, classes = np.unique(assigned_labelled), np.unique(y_labelled)
+    table = contingency_matrix(assigned_labelled, y_labelled)
+    majority = classes[table.argmax(1)]
+    fallback = classes[table.sum(0).argmax()]
+    where = np.clip(np.searchsorted(clusters, assigned), 0, len(clusters) - 1)
+    seen = clusters[where] == assigned
+    return np.where(seen, majority[where], fallback).astype("int64")
+
+
+def size_entropy(assigned, n_clusters):
+    """Entropy of the cluster sizes divided by ``ln n_clusters``: 1 for equal sizes, 0 for one cluster."""
+    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
+    assigned = as_labels(assigned, "assigned")
+    if assigned.size == 0:
+        raise ValueError("`assigned` is empty.")
+    if assigned.min() < 0 or assigned.max() >= n_clusters:
+        raise ValueError(f"`assigned` must hold cluster ids in [0, {n_clusters - 1}] (`n_clusters` is "
+                         f"{n_clusters}), got ids in [{assigned.min()}, {assigned.max()}].")
+    return float(entropy(np.bincount(assigned, minlength=n_clusters)) / np.log(n_clusters))
+
+
+def collapsed(assigned, n_clusters, threshold=0.9):
+    """True when the cluster sizes are far from balanced (``size_entropy < threshold``) or a cluster is empty."""
+    value = size_entropy(assigned, n_clusters)
+    sizes = np.bincount(as_labels(assigned, "assigned"), minlength=n_clusters)
+    return bool(value < threshold or np.any(sizes == 0))
+
+
+def cluster_scores(assigned, y, n_clusters=None):
+    """ACC, NMI, ARI, size entropy and the collapse flag in one dict.
+
+    ``n_clusters`` defaults to the larger of the number of distinct clusters and of classes;
+    cluster ids are relabelled 0..m-1 for the size entropy.
+    """
+    assigned, y = _cluster_pair(assigned, y)
+    ids, compact = np.unique(assigned, return_inverse=True)
+    n_clusters = max(len(ids), len(np.unique(y)), 2) if n_clusters is None else n_clusters
+    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
+    if n_clusters < len(ids):
+        raise ValueError(f"`n_clusters` is {n_clusters}, but `assigned` uses {len(ids)} distinct clusters.")
+    if ids[-1] < n_clusters:   # ids already in range: keep them, so empty clusters count as such
+        compact = assigned
+    return {"acc": cluster_accuracy(assigned, y), "nmi": nmi(assigned, y), "ari": ari(assigned, y),
+            "size_entropy": size_entropy(compact, n_clusters), "collapsed": collapsed(compact, n_clusters)}

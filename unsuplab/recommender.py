@@ -11,7 +11,9 @@ and observes a random ``density`` share of it (popular items more often).
 or ``ratings.csv`` of the newer releases) into the same :class:`Ratings`.
 
 The autoencoder reconstructs a user's row of ratings; its loss counts only the
-observed entries: ``sum_i m_ui (r_ui - r_hat_ui)^2 / sum_i m_ui`` (``compute_loss``).
+observed entries of the batch, ``sum_ui m_ui (r_ui - r_hat_ui)^2 / sum_ui m_ui``
+(``observed_squared_error``), and Keras adds the L2 weight penalty (``self.losses``).
+``masked_rmse`` lives in :mod:`unsuplab.metrics` and is re-exported here.
 """
 
 import csv
@@ -22,7 +24,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from .validation import positive_int
+from .metrics import masked_rmse  # noqa: F401 (re-export: the score lives in unsuplab.metrics)
+from .validation import number_at_least, positive_int
 
 
 class Ratings(NamedTuple):
@@ -44,8 +47,8 @@ def synthetic_ratings(n_users=800, n_items=400, rank=4, density=0.1, noise=0.5, 
     n_users, n_items = positive_int(n_users, "n_users", 2), positive_int(n_items, "n_items", 2)
     rank = positive_int(rank, "rank")
     density = _fraction(density, "density", 0.0, 1.0 + 1e-9)
-    if noise < 0:
-        raise ValueError(f"`noise` must be >= 0, got {noise}.")
+    noise = number_at_least(noise, "noise", 0.0)
+    mean = number_at_least(mean, "mean", -np.inf)
     rng = np.random.default_rng(seed)
     p, q = rng.standard_normal((n_users, rank)), rng.standard_normal((n_items, rank))
     b_u, b_i = 0.5 * rng.standard_normal(n_users), 0.5 * rng.standard_normal(n_items)
@@ -85,17 +88,19 @@ def load_movielens(path):
                 rows.append((int(fields[0]), int(fields[1]), float(fields[2])))
             except (ValueError, IndexError):
                 raise ValueError(f"{path}, record {number}: expected user, item, rating, got {fields!r}.") from None
+            if not np.isfinite(rows[-1][2]):
+                raise ValueError(f"{path}, record {number}: the rating {fields[2]!r} is not a finite number.")
     if not rows:
         raise ValueError(f"{path} holds no ratings.")
     data = np.asarray(rows, dtype="float64")
+    if (data[:, 2] <= 0).any():
+        raise ValueError(f"{path} holds ratings <= 0; 0 is reserved for 'not rated'.")
     user_ids, users = np.unique(data[:, 0].astype("int64"), return_inverse=True)
     item_ids, items = np.unique(data[:, 1].astype("int64"), return_inverse=True)
     matrix = np.zeros((len(user_ids), len(item_ids)), "float32")
     matrix[users, items] = data[:, 2]
     mask = np.zeros(matrix.shape, bool)
     mask[users, items] = True
-    if (data[:, 2] <= 0).any():
-        raise ValueError(f"{path} holds ratings <= 0; 0 is reserved for 'not rated'.")
     return Ratings(matrix, mask, user_ids, item_ids)
 
 
@@ -109,31 +114,39 @@ def split_ratings(ratings, test_fraction=0.1, seed=0):
             Ratings(np.where(test, ratings.matrix, 0).astype("float32"), test, ratings.user_ids, ratings.item_ids))
 
 
-def masked_rmse(truth, prediction, mask):
-    """sqrt(mean over mask of (truth - prediction)^2): the error on rated entries only."""
-    truth, prediction, mask = np.asarray(truth, "float64"), np.asarray(prediction, "float64"), np.asarray(mask, bool)
-    if truth.shape != prediction.shape or truth.shape != mask.shape:
-        raise ValueError(f"`truth`, `prediction` and `mask` must have one shape, got {truth.shape}, "
-                         f"{prediction.shape}, {mask.shape}.")
-    if not mask.any():
-        raise ValueError("`mask` marks no entry.")
-    return float(np.sqrt(np.mean((truth[mask] - prediction[mask]) ** 2)))
-
-
 def bias_baseline(train, shrink=5.0):
     """r_hat_ui = mu + b_u + b_i with shrunk user and item offsets (the classic baseline predictor)."""
-    m, r = train.mask, train.matrix
+    m, r = np.asarray(train.mask, bool), np.asarray(train.matrix, "float64")
+    if m.shape != r.shape or not m.any():
+        raise ValueError(f"`train` must mark at least one rating (mask {m.shape}, matrix {r.shape}).")
+    if not np.all(np.isfinite(r[m])):
+        raise ValueError("`train.matrix` holds NaN or infinite ratings on its mask.")
+    shrink = number_at_least(shrink, "shrink", 0.0)
     mu = r[m].mean()
     b_i = ((r - mu) * m).sum(0) / (m.sum(0) + shrink)
     b_u = ((r - mu - b_i[None, :]) * m).sum(1) / (m.sum(1) + shrink)
     return np.clip(mu + b_u[:, None] + b_i[None, :], 1, 5).astype("float32")
 
 
+def observed_squared_error(ratings, predicted, sample_weight=None):
+    """sum_ui w_u m_ui (r_ui - r_hat_ui)^2 / sum_ui w_u m_ui, with m_ui = [r_ui != 0] (unrated entries are 0).
+
+    ``sample_weight`` (one weight per user row, optional) weights users; the result is a scalar.
+    """
+    observed = ops.cast(ops.not_equal(ratings, 0), predicted.dtype)
+    if sample_weight is not None:
+        observed = observed * ops.reshape(ops.cast(sample_weight, predicted.dtype), (-1, 1))
+    ratings = ops.cast(ratings, predicted.dtype)
+    return ops.sum(observed * ops.square(ratings - predicted)) / ops.maximum(ops.sum(observed), 1.0)
+
+
 @keras.saving.register_keras_serializable(package="unsuplab")
 class AutoRec(keras.Model):
     """U-AutoRec (Sedhain et al., 2015): r_hat = f(W' g(V r + mu) + b) on a user's rating row.
 
-    ``compute_loss`` counts only observed (non-zero) ratings, plus the L2 weight penalty.
+    ``compute_loss`` counts only observed (non-zero) ratings (``observed_squared_error``); Keras adds
+    the L2 weight penalty and any compiled loss. The metric ``observed_mse`` reports the first term alone,
+    averaged over an epoch with each batch weighted by its size (as Keras weights ``loss``).
     """
 
     def __init__(self, n_items, hidden=200, activation="sigmoid", l2=1e-3, dropout=0.0, **kwargs):
@@ -145,22 +158,26 @@ class AutoRec(keras.Model):
         self.drop = layers.Dropout(self.dropout)
         self.encode_layer = layers.Dense(self.hidden, activation=activation, kernel_regularizer=reg, name="users_code")
         self.decode_layer = layers.Dense(self.n_items, kernel_regularizer=reg, name="ratings")
+        self.observed_tracker = keras.metrics.Mean(name="observed_mse")
 
     def call(self, inputs, training=None):
         return self.decode_layer(self.encode_layer(self.drop(inputs, training=training)))
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        observed = ops.cast(ops.not_equal(y, 0), y_pred.dtype)
-        loss = ops.sum(observed * ops.square(y - y_pred)) / ops.maximum(ops.sum(observed), 1.0)
-        if self.losses:
-            loss = loss + ops.sum(ops.stack(self.losses))
-        return loss
+        error = observed_squared_error(y, y_pred, sample_weight)
+        self.observed_tracker.update_state(error, sample_weight=ops.shape(y_pred)[0])
+        if self.losses or self.loss is not None:
+            # Keras' own sum of the compiled loss and of self.losses (the L2 penalty), with its dtype handling
+            error = error + super().compute_loss(x, y, y_pred, sample_weight, training)
+        return error
 
     def predict_ratings(self, matrix, batch_size=256):
         """Predicted ratings for every (user, item), clipped to [1, 5]."""
         matrix = np.asarray(matrix, "float32")
-        if matrix.ndim != 2 or matrix.shape[1] != self.n_items:
+        if matrix.ndim != 2 or matrix.shape[1] != self.n_items or len(matrix) == 0:
             raise ValueError(f"`matrix` must have shape (users, {self.n_items}), got {matrix.shape}.")
+        if not np.all(np.isfinite(matrix)):
+            raise ValueError("`matrix` holds NaN or infinite values; unrated entries are 0.")
         return np.clip(self.predict(matrix, batch_size=batch_size, verbose=0), 1, 5)
 
     def get_config(self):

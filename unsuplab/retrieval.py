@@ -9,6 +9,7 @@ lie within a few bit flips, and the Hamming distance is a count of differing bit
 """
 
 import numpy as np
+from sklearn.metrics import pairwise_distances as sklearn_distances
 
 METRICS = ("euclidean", "cosine", "hamming")
 
@@ -54,7 +55,11 @@ def hamming_distances(a, b):
 
 
 def pairwise_distances(queries, database, metric="euclidean"):
-    """(len(queries), len(database)) distances under ``metric`` (euclidean, cosine or hamming)."""
+    """(len(queries), len(database)) distances under ``metric`` (euclidean, cosine or hamming).
+
+    Euclidean and cosine come from ``sklearn.metrics.pairwise_distances``; Hamming stays a
+    matrix product above (scikit-learn's "hamming" is the *fraction* of differing bits, in float).
+    """
     if metric not in METRICS:
         raise ValueError(f"`metric` must be one of {METRICS}, got {metric!r}.")
     if metric == "hamming":
@@ -62,12 +67,7 @@ def pairwise_distances(queries, database, metric="euclidean"):
     q, d = _codes(queries, "queries"), _codes(database, "database")
     if q.shape[1] != d.shape[1]:
         raise ValueError(f"`queries` have {q.shape[1]} features but the database has {d.shape[1]}.")
-    if metric == "cosine":
-        q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
-        d = d / np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-12)
-        return 1.0 - q @ d.T
-    sq = (q ** 2).sum(1)[:, None] + (d ** 2).sum(1)[None, :] - 2.0 * q @ d.T
-    return np.sqrt(np.maximum(sq, 0.0))
+    return sklearn_distances(q, d, metric=metric)
 
 
 class CodeIndex:
