@@ -1,5 +1,10 @@
-import numpy as np
+"""Lesson 14's check cells: a right answer passes, each named mistake is told, unfinished waits, NaN never passes."""
 
+import numpy as np
+import pytest
+from keras import ops
+
+from unsuplab import recommender
 from unsuplab.checks import lesson14
 
 
@@ -7,22 +12,32 @@ def _todo(*args):
     raise NotImplementedError()
 
 
-def test_masked_rmse_check_accepts_right_and_names_each_mistake(capsys):
-    def right(truth, prediction, mask):
-        return np.sqrt(np.mean((truth[mask] - prediction[mask]) ** 2))
+def right_loss(ratings, predicted):
+    observed = ops.cast(ops.not_equal(ratings, 0), "float32")
+    return ops.sum(observed * ops.square(ratings - predicted)) / ops.sum(observed)
 
-    def everywhere(truth, prediction, mask):
-        return np.sqrt(np.mean((truth - prediction) ** 2))
 
-    def no_root(truth, prediction, mask):
-        return np.mean((truth[mask] - prediction[mask]) ** 2)
+def test_masked_loss_check_accepts_right_and_names_each_mistake(capsys):
+    assert lesson14.masked_loss(right_loss)
+    assert lesson14.masked_loss(lambda r, p: recommender.observed_squared_error(r, p))
 
-    assert lesson14.masked_rmse(right)
-    wrong = lesson14.masked_rmse(everywhere)
-    assert wrong.status == "wrong" and "only where `mask` is True" in wrong.message
-    assert "square root" in lesson14.masked_rmse(no_root).message
-    assert lesson14.masked_rmse(_todo).status == "todo"
+    wrong = lesson14.masked_loss(lambda r, p: ops.mean(ops.square(r - p)))  # unrated entries counted
+    assert wrong.status == "wrong" and "every entry" in wrong.message
+    wrong = lesson14.masked_loss(lambda r, p: ops.sqrt(right_loss(r, p)))
+    assert wrong.status == "wrong" and "RMSE" in wrong.message
+    observed_sum = lambda r, p: ops.sum(ops.cast(ops.not_equal(r, 0), "float32") * ops.square(r - p))  # noqa: E731
+    wrong = lesson14.masked_loss(observed_sum)
+    assert wrong.status == "wrong" and "number of observed ratings" in wrong.message
+    wrong = lesson14.masked_loss(lambda r, p: ops.cast(ops.not_equal(r, 0), "float32") * ops.square(r - p))
+    assert wrong.status == "wrong" and "scalar" in wrong.message
+    assert lesson14.masked_loss(lambda r, p: None).status == "wrong"
+    assert lesson14.masked_loss(_todo).status == "todo"
     assert "[ok]" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_masked_loss_check_rejects_non_finite(bad):
+    assert lesson14.masked_loss(lambda r, p: right_loss(r, p) * bad).status == "wrong"
 
 
 def test_top_n_check_rejects_items_already_rated():
@@ -36,3 +51,4 @@ def test_top_n_check_rejects_items_already_rated():
     wrong = lesson14.top_n(include_rated)
     assert wrong.status == "wrong" and "already rated" in wrong.message
     assert lesson14.top_n(_todo).status == "todo"
+    assert lesson14.top_n(lambda predicted, rated, n: np.full((5, 3), np.nan)).status == "wrong"

@@ -6,12 +6,12 @@ from keras import ops
 from unsuplab.checks import lesson15
 
 
-def right_loss(p, q, eps=1e-7):
+def right_loss(p, q, marginal_weight=1.0, eps=1e-7):
     P = ops.matmul(ops.transpose(p), q) / p.shape[0]
     P = (P + ops.transpose(P)) / 2.0
     P = ops.maximum(P / ops.sum(P), eps)
     pc, pc2 = ops.sum(P, axis=1, keepdims=True), ops.sum(P, axis=0, keepdims=True)
-    return -ops.sum(P * (ops.log(P) - ops.log(pc) - ops.log(pc2)))
+    return -ops.sum(P * (ops.log(P) - marginal_weight * (ops.log(pc) + ops.log(pc2))))
 
 
 def todo(*args):
@@ -40,9 +40,31 @@ def test_iic_loss_check(capsys):
             return -np.sum(P * (np.log(P) - np.log(r) - np.log(c)))
 
     wrong = lesson15.iic_loss(no_clamp)
-    assert wrong.status == "wrong" and "eps" in wrong.message
+    assert wrong.status == "wrong" and ("eps" in wrong.message or "log of 0" in wrong.message)
     assert lesson15.iic_loss(todo).status == "todo"
     assert "[ok]" in capsys.readouterr().out
+
+    wrong = lesson15.iic_loss(lambda p, q, marginal_weight=1.0: right_loss(p, q))  # weight ignored
+    assert wrong.status == "wrong" and "changes nothing" in wrong.message
+    wrong = lesson15.iic_loss(lambda p, q: right_loss(p, q))  # no weight argument at all
+    assert wrong.status == "wrong" and "marginal_weight" in wrong.message
+    wrong = lesson15.iic_loss(lambda p, q, marginal_weight=1.0: right_loss(p, q, 2.0 * marginal_weight - 1.0))
+    assert wrong.status == "wrong"  # weight on the wrong terms: right at 1, wrong at 1.5
+    wrong = lesson15.iic_loss(lambda p, q, marginal_weight=1.0: None)
+    assert wrong.status == "wrong" and "None" in wrong.message
+
+
+def test_iic_loss_check_rejects_nan_and_inf():
+    for bad in (float("nan"), float("inf")):
+        wrong = lesson15.iic_loss(lambda p, q, marginal_weight=1.0, bad=bad: ops.convert_to_tensor(bad))
+        assert wrong.status == "wrong"
+
+    def nan_for_collapse(p, q, marginal_weight=1.0):  # right except when a cluster is empty, then NaN
+        value = right_loss(p, q, marginal_weight)
+        return value if float(np.min(np.sum(np.asarray(p), 0))) > 0 else float("nan")
+
+    wrong = lesson15.iic_loss(nan_for_collapse)
+    assert wrong.status == "wrong" and ("eps" in wrong.message or "log of 0" in wrong.message)
 
 
 def test_single_cluster_information_check():
@@ -69,6 +91,7 @@ def test_single_cluster_information_check():
             return float(np.sum(P * np.log(P / (r * c))))
 
     wrong = lesson15.mutual_information(nan_on_zeros)
-    assert wrong.status == "wrong" and "0 ln 0" in wrong.message
+    assert wrong.status == "wrong" and ("0 ln 0" in wrong.message or "log of 0" in wrong.message)
     assert lesson15.mutual_information(lambda P: 1.0).status == "wrong"
     assert lesson15.mutual_information(todo).status == "todo"
+    assert lesson15.mutual_information(lambda P: float("nan")).status == "wrong"

@@ -5,10 +5,12 @@ import math
 import keras
 import numpy as np
 import pytest
+from autodiff import gradient
 from keras import ops
 
-from autodiff import gradient
+from unsuplab import clustering
 from unsuplab.iic import PairViews, build_iic, fit_iic, iic_loss, joint_distribution, mutual_information
+from unsuplab.iic.model import subhead_losses
 from unsuplab.iic.transforms import affine_rows, centre_view, warp
 
 
@@ -81,11 +83,44 @@ SIDE, OUT = 20, 16  # small images and views keep the test fast (one set of comp
 def test_views_shapes_ranges_and_repeat_order():
     x = np.random.default_rng(0).random((6, SIDE, SIDE, 1)).astype("float32")
     views = PairViews(out_size=OUT, repeats=2, seed=0)
-    a, b = views(x)
+    a, b = views(x, training=True)
     assert tuple(a.shape) == (6, OUT, OUT, 1) and tuple(b.shape) == (12, OUT, OUT, 1)
     a, b = np_(a), np_(b)
     assert a.min() >= 0 and b.max() <= 1 and np.isfinite(b).all()
     assert not np.allclose(b[:6], b[6:])  # every repeat draws its own perturbation
+    # distinct constant images: g(x)[j * n + i] must come from image i (tile order), not from i // repeats
+    levels = np.array([0.1, 0.3, 0.5, 0.7, 0.9], "float32")
+    const = np.ones((5, SIDE, SIDE, 1), "float32") * levels[:, None, None, None]
+    plain = PairViews(out_size=OUT, repeats=3, crop_x=(0.9, 0.9), crop_g=(0.9, 0.9), rotation=0.0, shear=0.0,
+                      brightness=0.0, contrast=0.0, seed=0)
+    a, b = plain(const, training=True)
+    centre = (slice(None), slice(OUT // 2 - 2, OUT // 2 + 2), slice(OUT // 2 - 2, OUT // 2 + 2))
+    np.testing.assert_allclose(np_(a)[centre].mean((1, 2, 3)), levels, atol=1e-4)
+    np.testing.assert_allclose(np_(b)[centre].mean((1, 2, 3)), np.tile(levels, 3), atol=1e-4)
+
+
+def test_views_are_deterministic_at_inference():
+    """Like Keras' Random* layers: random when training, the centre view otherwise."""
+    x = np.random.default_rng(0).random((4, SIDE, SIDE, 1)).astype("float32")
+    views = PairViews(out_size=OUT, repeats=2, seed=0)
+    a, b = views(x)
+    a2, _ = views(x, training=False)
+    want = np_(views.evaluation_view(x))
+    np.testing.assert_allclose(np_(a), want, atol=1e-6)
+    np.testing.assert_allclose(np_(a2), want, atol=1e-6)
+    np.testing.assert_allclose(np_(b), np.tile(want, (2, 1, 1, 1)), atol=1e-6)
+    r1, _ = views(x, training=True)
+    r2, _ = views(x, training=True)
+    assert not np.allclose(np_(r1), np_(r2))  # fresh draws each call
+
+
+def test_affine_rows_unseeded_is_random_and_centre_is_not():
+    rows = [np_(affine_rows(3, (SIDE, SIDE), OUT, (0.6, 0.9), rotation=20.0)) for _ in range(2)]
+    assert not np.allclose(rows[0], rows[1])  # seed=None: unseeded, as in Keras
+    fixed = [np_(affine_rows(3, (SIDE, SIDE), OUT, (0.6, 0.9), rotation=20.0, random=False)) for _ in range(2)]
+    np.testing.assert_allclose(fixed[0], fixed[1])
+    seeded = [np_(affine_rows(3, (SIDE, SIDE), OUT, (0.6, 0.9), rotation=20.0, seed=3)) for _ in range(2)]
+    np.testing.assert_allclose(seeded[0], seeded[1])
 
 
 def test_identity_affine_and_centre_view():
@@ -98,7 +133,7 @@ def test_identity_affine_and_centre_view():
 
 def test_colour_views_with_sobel():
     x = np.random.default_rng(0).random((3, SIDE, SIDE, 3)).astype("float32")
-    a, b = PairViews(out_size=OUT, repeats=2, colour=True, use_sobel=True, seed=1)(x)
+    a, b = PairViews(out_size=OUT, repeats=2, colour=True, use_sobel=True, seed=1)(x, training=True)
     assert tuple(a.shape) == (3, OUT, OUT, 2) and tuple(b.shape) == (6, OUT, OUT, 2)
 
 
@@ -116,11 +151,11 @@ def trained():
                       out_size=OUT, repeats=2, seed=0, rotation=5.0, shear=0.0, crop_x=(0.8, 0.8),
                       crop_g=(0.7, 0.9))
     hist = fit_iic(model, x, epochs=3, batch_size=32, learning_rate=1e-2)
-    return model, hist, x
+    return model, hist, x, y
 
 
 def test_model_shapes_and_bad_input(trained):
-    model, _, x = trained
+    model, _, x, _ = trained
     probs = model.cluster_probabilities(x[:10])
     assert probs.shape == (10, 2, 2)
     np.testing.assert_allclose(probs.sum(-1), 1.0, atol=1e-5)
@@ -133,6 +168,8 @@ def test_model_shapes_and_bad_input(trained):
         model.cluster_probabilities(x[:10, :, :, 0])
     with pytest.raises(ValueError, match="at least 16"):
         model.cluster_probabilities(np.zeros((4, 12, 12, 1), "float32"))
+    with pytest.raises(ValueError, match="subhead"):
+        model.assign(x[:10], subhead=7)
     with pytest.raises(ValueError, match="batch_size"):
         fit_iic(model, x, batch_size=3)
     with pytest.raises(ValueError, match="NaN"):
@@ -144,10 +181,13 @@ def test_model_shapes_and_bad_input(trained):
 
 
 def test_training_lowers_loss_and_round_trips(trained, tmp_path):
-    model, hist, x = trained
+    model, hist, x, y = trained
     assert hist["main_loss"][-1] < hist["main_loss"][0]
     assert len(hist["main_subhead_losses"]) == 6 and 0 <= hist["best_subhead"] < 2  # main head twice an epoch
     assert hist["main_loss"][-1] < -0.5  # sum over 2 sub-heads; -2 ln 2 = -1.39 is two balanced, consistent clusters
+    assert len(hist["selection_losses"]) == 2
+    assert hist["best_subhead"] == int(np.argmin(hist["selection_losses"]))  # chosen on fresh pairs
+    assert clustering.cluster_accuracy(model.assign(x), y) >= 0.9  # the two square positions are found
     path = tmp_path / "iic.keras"
     model.save(path)
     again = keras.saving.load_model(path)
@@ -156,3 +196,62 @@ def test_training_lowers_loss_and_round_trips(trained, tmp_path):
     assert weighted.marginal_weight == 1.5 and weighted.trainer("main").marginal_weight == 1.5
     assert type(model).from_config(weighted.get_config()).marginal_weight == 1.5
     np.testing.assert_allclose(again.cluster_probabilities(x), model.cluster_probabilities(x), atol=1e-5)
+
+
+def test_trackers_weight_by_batch_size(trained):
+    """A short last batch counts by its size: the epoch's sub-head loss is the image-weighted mean."""
+    model, _, x, _ = trained
+    trainer = model.trainer("main")
+    for t in trainer.subhead_trackers:
+        t.reset_state()
+    want = []
+    for chunk in (x[:32], x[32:40]):
+        y_pred = trainer(chunk, training=True)
+        trainer.compute_loss(chunk, y_pred=y_pred)
+        want.append(np_(subhead_losses(y_pred, len(chunk), model.views.repeats, model.marginal_weight)))
+    weighted = (32 * want[0] + 8 * want[1]) / 40
+    got = [np_(t.result()) for t in trainer.subhead_trackers]
+    np.testing.assert_allclose(got, weighted, rtol=1e-5)
+    assert not np.allclose(weighted, (want[0] + want[1]) / 2, rtol=1e-3)  # the weighting matters here
+    for t in trainer.subhead_trackers:
+        t.reset_state()
+
+
+def test_custom_loss_fn_is_trained(trained):
+    model, _, x, _ = trained
+    calls = []
+
+    def my_loss(p, q, marginal_weight=1.0):
+        calls.append(marginal_weight)
+        return iic_loss(p, q, marginal_weight=marginal_weight)
+
+    clone = type(model).from_config(model.get_config())
+    hist = fit_iic(clone, x, epochs=1, batch_size=32, learning_rate=1e-3, schedule=("main",), loss_fn=my_loss)
+    assert calls and np.isfinite(hist["main_loss"][0])
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda m, x: fit_iic(m, np.zeros((64, SIDE + 4, SIDE + 4, 1), "float32")), "shape the model was built for"),
+    (lambda m, x: fit_iic(build_iic((SIDE, SIDE, 1), n_clusters=2, n_overclusters=0, n_subheads=1, channels=(2,),
+                                    out_size=OUT, repeats=1), x), "n_overclusters=0"),
+    (lambda m, x: fit_iic(m, x, schedule=()), "schedule"),
+    (lambda m, x: fit_iic(m, x, schedule="main"), "schedule"),
+    (lambda m, x: fit_iic(m, x, schedule=("main", "mian")), "schedule"),
+    (lambda m, x: fit_iic(m, x, learning_rate=-1), "learning_rate"),
+    (lambda m, x: fit_iic(m, x, learning_rate=float("nan")), "learning_rate"),
+    (lambda m, x: m.assign(x, subhead=7), "subhead"),
+    (lambda m, x: m.assign(x, subhead=-1), "subhead"),
+    (lambda m, x: m.joint_matrix(x[:32], subhead=2), "subhead"),
+    (lambda m, x: build_iic(channels=4), "channels"),
+    (lambda m, x: build_iic(channels=()), "channels"),
+])
+def test_bad_input_is_named(trained, call, match):
+    model, _, x, _ = trained
+    with pytest.raises(ValueError, match=match):
+        call(model, x)
+
+
+def test_numpy_integer_sizes_are_accepted():
+    model = build_iic((np.int64(SIDE), np.int64(SIDE), np.int64(1)), n_clusters=np.int64(2), n_overclusters=0,
+                      n_subheads=np.int64(1), channels=(np.int64(2),), out_size=np.int64(OUT), repeats=np.int64(1))
+    assert model.image_shape == (SIDE, SIDE, 1) and model.n_clusters == 2

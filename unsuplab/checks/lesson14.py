@@ -1,28 +1,42 @@
 """Check cells of lesson 14 (recommender)."""
 
+import keras
 import numpy as np
 
-from .. import recommender
 from . import Wrong, exercise, expect_close, to_numpy
 
 
-@exercise("Exercise 1 (the masked RMSE)")
-def masked_rmse(student_fn):
-    """``student_fn(truth, prediction, mask)`` -> sqrt(mean over the mask of (truth - prediction)^2)."""
+@exercise("Exercise 1 (AutoRec's masked loss in keras.ops)")
+def masked_loss(student_fn):
+    """``student_fn(ratings, predicted)`` -> sum_ui m_ui (r_ui - r_hat_ui)^2 / sum_ui m_ui with m_ui = [r_ui != 0],
+    written with keras.ops (it runs inside training); compared with the closed form on known missing entries."""
     rng = np.random.default_rng(0)
-    mask = rng.random((8, 10)) < 0.3
-    truth = np.where(mask, rng.integers(1, 6, (8, 10)), 0).astype("float32")
-    prediction = rng.uniform(1, 5, (8, 10)).astype("float32")
-    got = float(np.asarray(to_numpy(student_fn(truth, prediction, mask))))
-    want = recommender.masked_rmse(truth, prediction, mask)
-    err = (truth - prediction) ** 2
-    if np.isclose(got, np.sqrt(err.mean())) or np.isclose(got, err.mean()):
-        raise Wrong("you averaged over every entry, rated or not; the unrated entries hold 0, not a rating. "
-                    "Average only where `mask` is True.")
-    if np.isclose(got, want ** 2):
-        raise Wrong("this is the mean squared error; take its square root.")
-    expect_close(got, want, "your RMSE", rtol=1e-5)
-    return f"{got:.4f}, the same as unsuplab.recommender.masked_rmse."
+    mask = rng.random((6, 9)) < 0.35
+    mask[np.arange(6), rng.integers(0, 9, 6)] = True
+    ratings = np.where(mask, rng.integers(1, 6, (6, 9)), 0).astype("float32")
+    predicted = rng.uniform(1, 5, (6, 9)).astype("float32")
+    value = student_fn(keras.ops.convert_to_tensor(ratings), keras.ops.convert_to_tensor(predicted))
+    if value is None:
+        raise Wrong("your function returned None; `return` the loss.")
+    got = to_numpy(value).astype("float64")
+    if got.size != 1:
+        raise Wrong(f"return one number for the whole batch (a scalar), got shape {got.shape}.")
+    got = float(got.reshape(()))
+    err = (ratings.astype("float64") - predicted) ** 2
+    want = err[mask].mean()
+    if np.isclose(got, err.mean()):
+        raise Wrong("you averaged over every entry, rated or not; the unrated entries hold 0, not a rating, "
+                    "and would teach the model that 'unrated' means 'zero stars'. Count only r != 0.")
+    if np.isclose(got, err[mask].sum()) or np.isclose(got, err[mask].sum() / len(ratings)):
+        raise Wrong("divide the sum of squared errors by the number of observed ratings (sum of the mask).")
+    if np.isclose(got, np.sqrt(want)):
+        raise Wrong("this is the RMSE; the training loss is the mean squared error (no square root).")
+    expect_close(got, want, "your masked loss", rtol=1e-4)
+    full = np.ones_like(mask)
+    expect_close(student_fn(keras.ops.convert_to_tensor(np.where(full, ratings + 1, 0).astype("float32")),
+                            keras.ops.convert_to_tensor(predicted)),
+                 ((ratings + 1 - predicted) ** 2).mean(), "your loss when every entry is rated", rtol=1e-4)
+    return f"{got:.4f}, the closed form (unsuplab.recommender.observed_squared_error computes the same)."
 
 
 @exercise("Exercise 2 (recommend unseen items)")

@@ -1,5 +1,6 @@
 """Check cells of lesson 15 (Invariant Information Clustering, Ji et al., ICCV 2019)."""
 
+import inspect
 import math
 
 import numpy as np
@@ -12,8 +13,16 @@ def _one_hot(labels, k):
     return np.eye(k, dtype="float32")[labels]
 
 
-def _loss_value(student_fn, p, q, what):
-    value = to_numpy(student_fn(p, q)).astype("float64")
+def _loss_value(student_fn, p, q, what, marginal_weight=1.0):
+    if "marginal_weight" in inspect.signature(student_fn).parameters:
+        value = student_fn(p, q, marginal_weight=marginal_weight)
+    elif marginal_weight != 1.0:
+        raise Wrong("your function needs a `marginal_weight` argument (default 1.0): the lesson trains with 1.5.")
+    else:
+        value = student_fn(p, q)
+    if value is None:
+        raise Wrong(f"{what}: your function returned None; `return` the loss.")
+    value = to_numpy(value).astype("float64")
     if value.size != 1:
         raise Wrong(f"{what}: return one number (the loss of the whole batch), got shape {value.shape}.")
     value = float(value.reshape(()))
@@ -25,7 +34,9 @@ def _loss_value(student_fn, p, q, what):
 
 @exercise("Exercise 1 (the IIC loss)")
 def iic_loss(student_fn):
-    """``student_fn(p, q)`` -> ``-I(z, z')`` of the symmetrised joint of two (n, C) softmax batches (eq. 1-3)."""
+    """``student_fn(p, q, marginal_weight=1.0)`` -> ``-I(z, z')`` of the symmetrised joint of two (n, C)
+    softmax batches (eq. 1-3), the marginal terms weighted by ``marginal_weight``; compared with
+    :func:`unsuplab.iic.iic_loss`."""
     rng = np.random.default_rng(0)
     C = 5
     perfect = _one_hot(np.arange(200) % C, C)
@@ -51,11 +62,25 @@ def iic_loss(student_fn):
     if abs(got - want) > 1e-4 and abs(got - unsym_loss) < 1e-4:
         raise Wrong("you skipped the symmetrisation P <- (P + P^T) / 2 (eq. 3): both views play the same role.")
     expect_close(got, want, "your loss on random softmax outputs", rtol=1e-3, atol=1e-5)
+    collapsed = _one_hot(np.zeros(64, int), C)  # every image and every copy in cluster 0
+    got = _loss_value(student_fn, collapsed, collapsed, "collapsed outputs")
+    if abs(got) > 1e-4:
+        raise Wrong(f"when every output is cluster 0 (collapse) I = 0, but your loss is {got:.4f}. "
+                    "Clamp P at eps *after* normalising it, and take the marginals of the clamped P.")
+    got = _loss_value(student_fn, perfect, perfect, "perfect pairs with marginal_weight=1.5", 1.5)
+    if abs(got + math.log(C)) < 1e-3:
+        raise Wrong("`marginal_weight` changes nothing in your loss: it multiplies ln P_c + ln P_c' "
+                    f"(perfect pairs then give -(2 x 1.5 - 1) ln C = {-2 * math.log(C):.4f}).")
+    expect_close(got, -2.0 * math.log(C), "your loss for perfect pairs with marginal_weight=1.5",
+                 rtol=1e-3, atol=1e-5)
+    expect_close(_loss_value(student_fn, p, q, "random outputs, marginal_weight=1.5", 1.5),
+                 to_numpy(reference_loss(p, q, marginal_weight=1.5)),
+                 "your loss on random softmax outputs with marginal_weight=1.5", rtol=1e-3, atol=1e-5)
     empty = _one_hot(rng.integers(0, 3, 40), C)  # clusters 3 and 4 are empty
     expect_close(_loss_value(student_fn, empty, empty, "empty clusters"), to_numpy(reference_loss(empty, empty)),
                  "your loss with two empty clusters", rtol=1e-3, atol=1e-4)
-    return "it matches unsuplab.iic.iic_loss: -ln C for perfect pairs, 0 for independent ones, finite when " \
-           "a cluster is empty."
+    return "it matches unsuplab.iic.iic_loss: -ln C for perfect pairs, 0 for collapsed or independent ones, " \
+           "the marginal weight in place, finite when a cluster is empty."
 
 
 @exercise("Exercise 2 (one cluster carries no information)")

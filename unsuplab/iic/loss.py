@@ -20,7 +20,6 @@ a head out of an optimum where two classes share a cluster (the authors' public 
 has the same weight as ``lamb``; 1 is the paper's eq. 3).
 """
 
-import keras
 from keras import ops
 
 EPS = 1e-7  # clamp before the log; float32 machine epsilon is 1.2e-7

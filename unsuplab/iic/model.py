@@ -12,6 +12,7 @@ predict in batches of a few hundred images (``IICClusterer.cluster_probabilities
 """
 
 import keras
+import numpy as np
 from keras import layers, ops
 
 from ..models.base import parts_config, parts_from_config
@@ -64,23 +65,28 @@ def build_head(n_features, k, n_subheads, name):
     return keras.Model(f, probs, name=name)
 
 
-def subhead_losses(y_pred, n_images, repeats, marginal_weight=1.0):
-    """IIC loss of each sub-head from stacked outputs ``[Phi(x) (n); Phi(g(x)) (repeats * n)]``, shape (h,)."""
+def subhead_losses(y_pred, n_images, repeats, marginal_weight=1.0, loss_fn=iic_loss):
+    """IIC loss of each sub-head from stacked outputs ``[Phi(x) (n); Phi(g(x)) (repeats * n)]``, shape (h,).
+
+    ``loss_fn(p, q, marginal_weight=...)`` is the objective (default :func:`~unsuplab.iic.loss.iic_loss`)."""
     p = ops.tile(y_pred[:n_images], (repeats, 1, 1))
     q = y_pred[n_images:]
-    return ops.stack([iic_loss(p[:, j], q[:, j], marginal_weight=marginal_weight) for j in range(y_pred.shape[1])])
+    return ops.stack([ops.convert_to_tensor(loss_fn(p[:, j], q[:, j], marginal_weight=marginal_weight))
+                      for j in range(y_pred.shape[1])])
 
 
 @keras.saving.register_keras_serializable(package="unsuplab")
 class IICTrainer(keras.Model):
     """Trains the shared trunk and one head on pairs ``(x, g(x))``: the loss is the sum over
     sub-heads of ``-I(z, z')`` (eq. 1-3), computed in ``compute_loss`` (backend-agnostic);
-    ``marginal_weight`` as in :func:`~unsuplab.iic.loss.iic_loss`."""
+    ``marginal_weight`` as in :func:`~unsuplab.iic.loss.iic_loss`. ``loss_fn`` replaces the
+    objective (same signature as ``iic_loss``; lesson 15 trains the student's); it is not saved."""
 
     def __init__(self, trunk, head, views, marginal_weight=1.0, **kwargs):
         super().__init__(**kwargs)
         self.trunk, self.head, self.views = trunk, head, views
         self.marginal_weight = float(marginal_weight)
+        self.loss_fn = iic_loss
         self.n_subheads = head.output.shape[1]
         self.subhead_trackers = [keras.metrics.Mean(name=f"loss_{j}") for j in range(self.n_subheads)]
 
@@ -91,13 +97,14 @@ class IICTrainer(keras.Model):
         self.built = True
 
     def call(self, images, training=None):
-        x, gx = self.views(images)
+        x, gx = self.views(images, training=training)
         return self.head(self.trunk(ops.concatenate([x, gx], axis=0), training=training), training=training)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        losses = subhead_losses(y_pred, ops.shape(x)[0], self.views.repeats, self.marginal_weight)
+        n = ops.shape(x)[0]
+        losses = subhead_losses(y_pred, n, self.views.repeats, self.marginal_weight, self.loss_fn)
         for tracker, value in zip(self.subhead_trackers, ops.unstack(losses)):
-            tracker.update_state(value)
+            tracker.update_state(value, sample_weight=n)  # weighted by batch size, like Keras' loss tracker
         return ops.sum(losses)
 
     def get_config(self):
@@ -130,11 +137,13 @@ class IICClusterer(keras.Model):
         self.n_subheads, self.n_clusters = main_head.output.shape[1], main_head.output.shape[2]
         self.n_overclusters = None if over_head is None else over_head.output.shape[2]
         self.input_side = trunk.input.shape[1]
+        self.image_shape = None  # (height, width, channels) of the images, set by build
         self.best_subhead = 0
         self._trainers = _Untracked()  # built lazily; not part of this model's saved state
 
     def build(self, input_shape):
         """The trunk and heads are functional models (built); only the view maker needs the image shape."""
+        self.image_shape = tuple(int(d) for d in input_shape[1:])
         if not self.views.built:
             self.views.build(input_shape)
         self.built = True
@@ -165,7 +174,21 @@ class IICClusterer(keras.Model):
         if min(x.shape[1:3]) < self.views.out_size:
             raise ValueError(f"`{name}` images must be at least {self.views.out_size} pixels on a side, "
                              f"got shape {x.shape}.")
+        if self.image_shape is not None and tuple(x.shape[1:]) != self.image_shape:
+            raise ValueError(f"`{name}` images must have the shape the model was built for, {self.image_shape} "
+                             f"(the crops are fractions of the side), got {tuple(x.shape[1:])}; build a new "
+                             "model with `build_iic(input_shape=...)` for another size.")
         return x
+
+    def check_subhead(self, subhead):
+        """``subhead`` as an int in [0, n_subheads), or ``best_subhead`` when None."""
+        if subhead is None:
+            return self.best_subhead
+        if isinstance(subhead, bool) or not isinstance(subhead, (int, np.integer)) or \
+                not 0 <= subhead < self.n_subheads:
+            raise ValueError(f"`subhead` must be an integer in [0, {self.n_subheads}) (this model has "
+                             f"{self.n_subheads} sub-heads) or None for the best one, got {subhead!r}.")
+        return int(subhead)
 
     def cluster_probabilities(self, x, head="main", batch_size=1000):
         """Probabilities (N, n_subheads, k) on the centre view, in near-equal batches (batch-statistics BN)."""
@@ -176,28 +199,25 @@ class IICClusterer(keras.Model):
         net = self.head(head)
         out = [ops.convert_to_numpy(net(self.trunk(self.views.evaluation_view(x[i:i + size]))))
                for i in range(0, n, size)]
-        import numpy as np
-
         return np.concatenate(out)
 
     def assign(self, x, head="main", subhead=None, batch_size=1000):
         """Hard cluster of each image from one sub-head (default: the lowest-loss one found by ``fit_iic``)."""
+        j = self.check_subhead(subhead)
         probs = self.cluster_probabilities(x, head, batch_size)
-        return probs[:, self.best_subhead if subhead is None else subhead].argmax(-1)
+        return probs[:, j].argmax(-1)
 
     def joint_matrix(self, x, head="main", subhead=None):
-        """The symmetric joint ``P`` (k, k) of one sub-head on one fresh batch of pairs made from ``x``."""
+        """The symmetric joint ``P`` (k, k) of one sub-head on one fresh batch of random pairs made from ``x``
+        (all of ``x`` is one batch: the batch-statistics normalisation sees exactly these images)."""
         x = self.check_images(x)
-        trainer = self.trainer(head)
-        y_pred = trainer(x)
+        j = self.check_subhead(subhead)
+        y_pred = self.trainer(head)(x, training=True)  # training: random pairs, not the centre view
         p = ops.tile(y_pred[: len(x)], (self.views.repeats, 1, 1))
-        j = self.best_subhead if subhead is None else subhead
         return ops.convert_to_numpy(joint_distribution(p[:, j], y_pred[len(x):, j]))
 
     def pair_losses(self, x, head="main", batch_size=700):
-        """Mean IIC loss of each sub-head on fresh pairs made from ``x`` (no labels): shape (n_subheads,)."""
-        import numpy as np
-
+        """Mean IIC loss of each sub-head on fresh random pairs made from ``x`` (no labels): shape (n_subheads,)."""
         x = self.check_images(x)
         trainer = self.trainer(head)
         size = positive_int(batch_size, "batch_size")
@@ -206,8 +226,9 @@ class IICClusterer(keras.Model):
             chunk = x[i:i + size]
             if len(chunk) < max(2 * self.head(head).output.shape[2], 32) and totals:
                 break
-            totals.append(ops.convert_to_numpy(subhead_losses(trainer(chunk), len(chunk), self.views.repeats,
-                                                              self.marginal_weight)))
+            totals.append(ops.convert_to_numpy(subhead_losses(trainer(chunk, training=True), len(chunk),
+                                                              self.views.repeats, self.marginal_weight,
+                                                              trainer.loss_fn)))
         return np.mean(totals, axis=0)
 
     _parts = ("trunk", "main_head", "views", "over_head")
@@ -235,8 +256,9 @@ def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_sub
     :class:`PairViews` (crops, rotation, jitter, ``colour``, ``use_sobel``).
     """
     if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3 or \
-            any(not isinstance(d, int) or d < 1 for d in input_shape):
+            any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in input_shape):
         raise ValueError(f"`input_shape` must be (height, width, channels) of positive ints, got {input_shape}.")
+    input_shape = tuple(int(d) for d in input_shape)
     n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
     if n_overclusters is None:
         n_overclusters = 5 * n_clusters
@@ -246,8 +268,10 @@ def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_sub
     out_size = positive_int(out_size, "out_size", minimum=4)
     if out_size > min(input_shape[:2]):
         raise ValueError(f"`out_size` must be at most the image side {min(input_shape[:2])}, got {out_size}.")
-    if len(channels) < 1:
-        raise ValueError("`channels` needs at least one conv block.")
+    if not isinstance(channels, (tuple, list)) or len(channels) < 1:
+        raise ValueError(f"`channels` must be a non-empty tuple of conv widths, one per block (e.g. (32, 64, 128)), "
+                         f"got {channels!r}.")
+    channels = tuple(positive_int(c, "channels") for c in channels)
     if out_size // 2 ** (len(channels) - 1) < 1:
         raise ValueError(f"`out_size` {out_size} is too small for {len(channels) - 1} poolings.")
     views = PairViews(out_size=out_size, repeats=repeats, seed=seed, name="views", **view_options)

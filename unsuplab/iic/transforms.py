@@ -30,19 +30,23 @@ def _check_size(images, out_size):
     return h, w
 
 
-def affine_rows(n, in_hw, out_size, crop, rotation=0.0, shear=0.0, flip=False, shift=True, seed=None):
+def affine_rows(n, in_hw, out_size, crop, rotation=0.0, shear=0.0, flip=False, shift=True, seed=None,
+                random=True):
     """(n, 8) affine rows for ``affine_transform``: random crops and warps of an ``in_hw`` image.
 
     ``crop`` is a fraction of the input side (a number, or a ``(low, high)`` range drawn
     per image); ``rotation`` and ``shear`` are maxima in degrees; the crop centre moves
     at random inside the image when ``shift``; ``flip`` mirrors half the images.
+    ``seed`` has Keras' meaning (an int, a ``SeedGenerator``, or ``None``: unseeded, not
+    reproducible). ``random=False`` gives the deterministic centre view instead: every range at
+    its midpoint, no shift, no flip (what :func:`centre_view` uses).
     """
     h, w = in_hw
     side = float(min(h, w))
     lo, hi = (crop, crop) if isinstance(crop, (int, float)) else crop
 
     def uniform(low, high):
-        if low == high or seed is None:
+        if low == high or not random:
             return ops.full((n,), (low + high) / 2.0)
         return keras.random.uniform((n,), low, high, seed=seed)
 
@@ -50,12 +54,12 @@ def affine_rows(n, in_hw, out_size, crop, rotation=0.0, shear=0.0, flip=False, s
     scale = crop_side / float(out_size)
     theta = uniform(-rotation, rotation) * (math.pi / 180.0)
     sh = ops.tan(uniform(-shear, shear) * (math.pi / 180.0))
-    if shift and seed is not None:
+    if shift and random:
         room = (side - crop_side) / 2.0
         dx, dy = uniform(-1.0, 1.0) * room, uniform(-1.0, 1.0) * room
     else:
         dx = dy = ops.zeros((n,))
-    mirror = ops.where(uniform(0.0, 1.0) < 0.5, -1.0, 1.0) if (flip and seed is not None) else ops.ones((n,))
+    mirror = ops.where(uniform(0.0, 1.0) < 0.5, -1.0, 1.0) if (flip and random) else ops.ones((n,))
     cos, sin = ops.cos(theta), ops.sin(theta)
     # M = s R H F, with H = [[1, sh], [0, 1]] and F = diag(mirror, 1)
     m00, m01 = scale * cos * mirror, scale * (cos * sh - sin)
@@ -79,7 +83,7 @@ def centre_view(images, out_size, crop=20 / 28):
     """The evaluation view: a centre crop of ``crop`` times the side, resized to ``out_size`` (no randomness)."""
     images = ops.convert_to_tensor(images, "float32")
     h, w = _check_size(images, out_size)
-    rows = affine_rows(ops.shape(images)[0], (h, w), out_size, crop)
+    rows = affine_rows(ops.shape(images)[0], (h, w), out_size, crop, random=False)
     return warp(images, rows, out_size)
 
 
@@ -113,7 +117,10 @@ class PairViews(keras.layers.Layer):
     (``repeats`` strong perturbations per image, the paper's sample repeats).
 
     Returns ``(views_x, views_gx)`` with shapes (n, s, s, C) and (repeats * n, s, s, C);
-    ``views_gx[j * n + i]`` is a perturbation of image ``i``. Defaults follow the authors'
+    ``views_gx[j * n + i]`` is a perturbation of image ``i``. Like Keras' ``Random*`` layers it is
+    random only when ``training`` is true (``fit`` passes it; call ``views(x, training=True)`` to
+    draw pairs by hand); at inference both outputs are the deterministic :meth:`evaluation_view`,
+    the second repeated ``repeats`` times, so shapes do not depend on the mode. Defaults follow the authors'
     MNIST setting: ``x`` a crop of 20/28 resized, ``g(x)`` crops of 16/28 to 24/28,
     rotation up to 25 degrees, contrast/brightness 0.4; ``colour=True`` adds flips and
     saturation jitter, ``use_sobel=True`` replaces pixels by Sobel gradients.
@@ -146,7 +153,10 @@ class PairViews(keras.layers.Layer):
                          self.saturation if self.colour else 0.0)
         return sobel(out) if self.use_sobel else out
 
-    def call(self, images):
+    def call(self, images, training=None):
+        if not training:
+            x = self.evaluation_view(images)
+            return x, ops.tile(x, (self.repeats, 1, 1, 1))
         x = self._views(images, self.crop_x, strong=False)
         tiled = ops.tile(images, (self.repeats, 1, 1, 1))
         return x, self._views(tiled, self.crop_g, strong=True)
