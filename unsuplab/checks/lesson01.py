@@ -1,12 +1,105 @@
 """Checks for lesson 01 (the dense autoencoder)."""
 
+import inspect
+import math
+import re
+
 import numpy as np
 
 from . import Wrong, exercise, to_numpy
 from .. import baselines
 
 
-@exercise("Exercise 1 (MSE against code size)")
+def _dense_layers(layer):
+    """Every ``Dense`` layer inside ``layer``, nested models included, in order."""
+    import keras
+
+    found = []
+    for sub in getattr(layer, "layers", []):
+        if isinstance(sub, keras.layers.Dense):
+            found.append(sub)
+        else:
+            found.extend(_dense_layers(sub))
+    return found
+
+
+def _activation(layer):
+    return getattr(layer.activation, "__name__", str(layer.activation))
+
+
+def _backend_specific(fn):
+    """The first TensorFlow/JAX/PyTorch-only name in ``fn``'s source, or None."""
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return None
+    match = re.search(r"\b(tf\.\w+|import tensorflow|from tensorflow|GradientTape|jax\.\w+|jnp\.\w+|torch\.\w+)", source)
+    return match.group(1) if match else None
+
+
+@exercise("Exercise 1 (the lecture's autoencoder in Keras)")
+def lecture_autoencoder(student_fn, input_shape=(28, 28, 1), code_size=32, hidden=128):
+    """``student_fn(input_shape, code_size)`` -> a compiled Keras model 784-128-code-128-784 (linear code, MSE loss)."""
+    import keras
+
+    pixels = math.prod(input_shape)
+    name = _backend_specific(student_fn)
+    if name:
+        raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.layers and keras.ops, "
+                    "and let compile() and fit() do the training.")
+    model = student_fn(input_shape, code_size)
+    if model is None:
+        raise Wrong("your function returns None; return the model.")
+    if not isinstance(model, keras.Model):
+        raise Wrong(f"return a keras.Model (keras.Model(inputs, outputs)), got {type(model).__name__}.")
+    widths = [layer.units for layer in _dense_layers(model)]
+    want = [hidden, code_size, hidden, pixels]
+    if widths != want:
+        raise Wrong(f"the Dense layers have {widths} units; the lecture's model has {want} "
+                    f"(hidden {hidden}, code {code_size}, hidden {hidden}, one output per pixel).")
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(8, *input_shape)).astype("float32")
+    try:
+        out = to_numpy(model(x))
+    except Exception as exc:
+        raise Wrong(f"the model must take images of shape (batch, {', '.join(map(str, input_shape))}): "
+                    f"{type(exc).__name__}: {exc}. Start with keras.Input(shape=input_shape) and "
+                    "layers.Flatten().") from exc
+    if out.shape != x.shape:
+        hint = " Add layers.Reshape(input_shape) after the last Dense layer." if out.size == x.size else ""
+        raise Wrong(f"the output should have the input's shape {x.shape}, but has shape {out.shape}.{hint}")
+    if not np.all(np.isfinite(out)):
+        raise Wrong("the output contains NaN or infinity.")
+    dense = _dense_layers(model)
+    if _activation(dense[0]) != "relu" or _activation(dense[2]) != "relu":
+        raise Wrong(f"the two hidden layers need activation='relu' (yours: {_activation(dense[0])}, "
+                    f"{_activation(dense[2])}); without it the model is only as good as PCA.")
+    if _activation(dense[1]) != "linear":
+        raise Wrong(f"the code layer has activation '{_activation(dense[1])}'; this lesson uses a linear code "
+                    "(activation=None): a ReLU code unit that is zero for every digit carries nothing.")
+    big = to_numpy(model(20 * rng.normal(size=(4, *input_shape)).astype("float32")))
+    if np.any(big < 0) or np.any(big > 1):
+        raise Wrong("outputs outside [0, 1]: pixels lie in [0, 1], so the last layer needs activation='sigmoid'.")
+    if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
+        raise Wrong("the model is not compiled: call model.compile(optimizer='adam', loss='mse') before returning it.")
+    loss = float(to_numpy(model.compute_loss(x=x, y=x, y_pred=keras.ops.convert_to_tensor(out))))
+    mse = float(np.mean((out - x) ** 2))
+    if not np.isclose(loss, mse, rtol=1e-3):
+        bce = float(np.mean(-(x * np.log(np.clip(out, 1e-7, 1)) + (1 - x) * np.log(np.clip(1 - out, 1e-7, 1)))))
+        what = "binary cross-entropy" if np.isclose(loss, bce, rtol=1e-2) else f"a loss of {loss:.4g}"
+        raise Wrong(f"the model is compiled with {what}, but this lesson trains and compares mean squared "
+                    f"error ({mse:.4g} here): compile with loss='mse'.")
+    first = to_numpy(dense[0].kernel).copy()
+    logs = model.train_on_batch(x, x, return_dict=True)
+    if not np.isfinite(float(logs["loss"])):
+        raise Wrong("one training step gave a NaN or infinite loss.")
+    if np.allclose(to_numpy(dense[0].kernel), first):
+        raise Wrong("one training step left the encoder's first layer unchanged: the gradient does not reach "
+                    "the encoder. Build one model from the image input to the reconstruction.")
+    return f"{pixels}-{hidden}-{code_size}-{hidden}-{pixels}, compiled with MSE; one training step updates the encoder."
+
+
+@exercise("Exercise 2 (MSE against code size)")
 def mse_vs_code_size(student_fn, x_train, x_test, code_sizes):
     """``student_fn(code_sizes)`` must return ``{"AE": [...], "PCA": [...]}``, one test MSE per size."""
     result = student_fn(code_sizes)
@@ -28,7 +121,7 @@ def mse_vs_code_size(student_fn, x_train, x_test, code_sizes):
     return "Both curves are measured on the test set."
 
 
-@exercise("Exercise 2 (a linear autoencoder)")
+@exercise("Exercise 3 (a linear autoencoder)")
 def linear_autoencoder(student_fn):
     """``student_fn(code_size)`` must return an untrained Keras model 784 -> code_size -> 784 with no non-linearity."""
     import keras
