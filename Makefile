@@ -1,22 +1,26 @@
 # unsuplab: two commands on a fresh machine (offline apart from the package registries).
 #
-#   make lessons   set up .venv, then execute every lesson headless (fast mode) and write HTML to build/html/
+#   make lessons   set up .venv, then execute every lesson headless in full mode (about an hour on 2 cores,
+#                  resumable) and write the course site: build/course/full/site/index.html
 #   make test      set up .venv, then run the unit tests (TensorFlow and JAX backends) and every notebook with nbval
 #
-# Options: FULL=1 make lessons (full mode: the numbers the course quotes), NOTEBOOKS=solutions make lessons,
+# Options: FAST=1 make lessons (the smoke run: fast mode, a few minutes, site in build/course/fast/site/),
+# FORCE=1 make lessons (run again the lessons that are up to date), NOTEBOOKS=solutions make lessons,
 # PYTHON=python3.12 make ... (the interpreter that creates .venv), VENV=path.
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 NOTEBOOKS ?= lessons
-FULL ?=
-FAST := $(if $(FULL),0,1)
+FAST ?=
+FORCE ?=
+COURSE := $(PY) -m unsuplab.course
+COURSE_MODE := $(if $(filter 1 yes true,$(FAST)),--fast)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore::DeprecationWarning
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 
-.PHONY: setup lessons test test-unit test-notebooks sync clean
+.PHONY: setup lessons site test test-unit test-notebooks sync clean
 
 setup: $(VENV)/.installed
 
@@ -28,8 +32,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	touch $@
 
 lessons: setup
-	UNSUPLAB_FAST=$(FAST) $(PY) -m unsuplab.lessontool run $(NOTEBOOKS) --html build/html
-	@echo "Executed notebooks are in build/html/$(NOTEBOOKS)/"
+	$(COURSE) run $(NOTEBOOKS) $(COURSE_MODE) $(if $(FORCE),--force)
+
+# Rebuild the site from the lessons executed so far (after editing a template or a results table).
+site: setup
+	$(COURSE) site $(COURSE_MODE)
 
 test: setup test-unit test-notebooks
 

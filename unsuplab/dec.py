@@ -1,0 +1,398 @@
+"""Deep Embedded Clustering (DEC; Xie, Girshick and Farhadi, ICML 2016) and Improved DEC (IDEC; Guo et al., IJCAI 2017).
+
+* :func:`soft_assignment`: Student's t kernel between codes and centroids, eq. 1 of DEC (``alpha = 1``);
+* :func:`target_distribution`: the sharpened target ``P``, eq. 3 of DEC;
+* :class:`ClusteringLayer`: eq. 1 with the centroids ``mu_j`` as the layer's weights;
+* :class:`DEC`: encoder + clustering layer (+ decoder for IDEC); ``compute_loss`` is ``KL(P || Q)``
+  (eq. 2), plus the reconstruction error for IDEC: ``L = L_r + gamma * KL`` (IDEC eq. 4 to 6);
+* :func:`fit_dec`: k-means (``n_init = 20``) on the codes of a pretrained autoencoder places the
+  centroids; then ``P`` is recomputed on all data every ``update_interval`` steps, and training stops
+  when fewer than ``tol`` of the labels changed between two refreshes (DEC sec. 3.1.3).
+
+The pretrained autoencoder is copied, never changed: DEC and IDEC can start from the same one.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+from keras import layers, ops
+from sklearn.cluster import KMeans
+
+from .serialization import parts_config, parts_from_config, save_model
+from .validation import number_at_least, positive_int
+
+__all__ = ["soft_assignment", "target_distribution", "kl_divergence", "ClusteringLayer", "DEC", "DECHistory",
+           "build_dec", "fit_dec"]
+
+EPSILON = 1e-7  # clip for the logarithms of KL (as Keras' "kld" loss does)
+
+
+# ----------------------------------------------------------------------------- the equations
+
+def soft_assignment(z, centroids, alpha=1.0):
+    """``q_ij = (1 + ||z_i - mu_j||^2 / alpha)^(-(alpha + 1) / 2)``, normalised over ``j`` (DEC eq. 1).
+
+    ``z``: codes (batch, d); ``centroids``: (k, d). Returns (batch, k); every row sums to 1.
+    """
+    z, centroids = ops.convert_to_tensor(z), ops.convert_to_tensor(centroids)
+    squared = ops.sum(ops.square(ops.expand_dims(z, 1) - ops.expand_dims(centroids, 0)), axis=-1)
+    kernel = ops.power(1.0 + squared / alpha, -(alpha + 1.0) / 2.0)
+    return kernel / ops.sum(kernel, axis=1, keepdims=True)
+
+
+def target_distribution(q):
+    """``p_ij = (q_ij^2 / f_j) / sum_j' (q_ij'^2 / f_j')`` with ``f_j = sum_i q_ij`` (DEC eq. 3).
+
+    ``q``: soft assignments (N, k) of the whole data set (``f_j`` is a sum over all of it).
+    Squaring sharpens confident assignments; dividing by ``f_j`` keeps large clusters from
+    swallowing the rest. Returns a tensor (N, k) whose rows sum to 1.
+    """
+    q = ops.convert_to_tensor(q)
+    if len(q.shape) != 2:
+        raise ValueError(f"`q` must have shape (samples, clusters), got shape {tuple(q.shape)}.")
+    weight = ops.square(q) / ops.sum(q, axis=0, keepdims=True)
+    return weight / ops.sum(weight, axis=1, keepdims=True)
+
+
+def kl_divergence(p, q):
+    """``KL(p_i || q_i) = sum_j p_ij log(p_ij / q_ij)`` for each row (DEC eq. 2), both clipped to [1e-7, 1]."""
+    p = ops.clip(ops.convert_to_tensor(p), EPSILON, 1.0)
+    q = ops.clip(ops.convert_to_tensor(q), EPSILON, 1.0)
+    return ops.sum(p * ops.log(p / q), axis=-1)
+
+
+# ----------------------------------------------------------------------------- the layer and the model
+
+@keras.saving.register_keras_serializable(package="unsuplab")
+class ClusteringLayer(layers.Layer):
+    """Codes (batch, d) -> soft assignments q (batch, n_clusters), DEC eq. 1; ``centroids`` (n_clusters, d)."""
+
+    def __init__(self, n_clusters, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
+        self.alpha = number_at_least(alpha, "alpha", 0.0)
+        if self.alpha == 0:
+            raise ValueError("`alpha` (degrees of freedom of the Student's t kernel) must be > 0, got 0.")
+
+    def build(self, input_shape):
+        if len(input_shape) != 2 or input_shape[-1] is None:
+            raise ValueError(f"ClusteringLayer takes codes of shape (batch, features), got {tuple(input_shape)}.")
+        self.centroids = self.add_weight(shape=(self.n_clusters, int(input_shape[-1])),
+                                         initializer="glorot_uniform", name="centroids")
+
+    def call(self, z):
+        return soft_assignment(z, ops.cast(self.centroids, z.dtype), self.alpha)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.n_clusters)
+
+    def set_centroids(self, centroids):
+        """Overwrite the centroids with an array (n_clusters, d), e.g. k-means centres."""
+        centroids = np.asarray(centroids, dtype="float32")
+        want = tuple(self.centroids.shape)
+        if centroids.shape != want:
+            raise ValueError(f"`centroids` must have shape {want}, got {centroids.shape}.")
+        if not np.all(np.isfinite(centroids)):
+            raise ValueError("`centroids` contains NaN or infinite values.")
+        self.centroids.assign(centroids)
+
+    def get_config(self):
+        return {**super().get_config(), "n_clusters": self.n_clusters, "alpha": self.alpha}
+
+
+def _code_size(encoder):
+    shape = encoder.outputs[0].shape
+    if len(shape) != 2:
+        raise ValueError(f"`encoder` must output flat codes (batch, features), got output shape {tuple(shape)}; "
+                         "add a Flatten layer to the encoder.")
+    return int(shape[-1])
+
+
+@keras.saving.register_keras_serializable(package="unsuplab")
+class DEC(keras.Model):
+    """``q = clustering(encoder(x))``; with a ``decoder`` (IDEC) training also reconstructs ``x``.
+
+    Train with ``compile(optimizer)`` and ``fit(x, p)``, ``p`` the target distribution of the batch:
+    the loss (``compute_loss``, any backend) is ``mean_i KL(p_i || q_i)``, and with a decoder
+    ``mean squared error + gamma * KL``. Metrics ``kl`` and (IDEC) ``reconstruction`` report the two terms.
+    The encoder (and decoder) always run in inference mode: a denoising encoder's corruption and any
+    dropout are off while clustering, as in DEC's fine-tuning phase; their weights still train.
+    :func:`fit_dec` does the whole procedure. ``model(x)`` and ``predict`` give ``q``; :meth:`assign` the labels.
+    """
+
+    def __init__(self, encoder, clustering, decoder=None, gamma=0.1, **kwargs):
+        super().__init__(**kwargs)
+        if not isinstance(encoder, keras.Model):
+            raise TypeError(f"`encoder` must be a keras.Model, got {type(encoder).__name__}.")
+        if not isinstance(clustering, ClusteringLayer):
+            raise TypeError(f"`clustering` must be a ClusteringLayer, got {type(clustering).__name__}.")
+        if decoder is not None and not isinstance(decoder, keras.Model):
+            raise TypeError(f"`decoder` must be a keras.Model or None, got {type(decoder).__name__}.")
+        self.encoder, self.clustering, self.decoder = encoder, clustering, decoder
+        self.gamma = _check_gamma(gamma)
+        code_size = _code_size(encoder)
+        if not clustering.built:
+            clustering.build((None, code_size))
+        elif clustering.centroids.shape[-1] != code_size:
+            raise ValueError(f"`clustering` has centroids of size {clustering.centroids.shape[-1]}, "
+                             f"the encoder's codes have {code_size}.")
+        self.n_clusters = clustering.n_clusters
+        self.input_shape_ = tuple(encoder.inputs[0].shape[1:])
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction") if decoder is not None else None
+        self._reconstruction = None
+
+    @property
+    def idec(self):
+        """True when the decoder is kept (IDEC)."""
+        return self.decoder is not None
+
+    def build(self, input_shape):
+        """The encoder, decoder and clustering layer are built in ``__init__``."""
+        self.built = True
+
+    def call(self, inputs, training=None):
+        # The encoder and decoder run in inference mode: no corruption or dropout while clustering
+        # (DEC fine-tunes the clean encoder), BatchNorm with its moving statistics; weights still train.
+        z = self.encoder(inputs, training=False)
+        if self.decoder is not None and training:
+            self._reconstruction = self.decoder(z, training=False)  # read by compute_loss in the same step
+        return self.clustering(z)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """``mean KL(P || Q)`` (DEC); ``mean squared error + gamma * mean KL(P || Q)`` (IDEC)."""
+        n = ops.shape(y_pred)[0]
+        kl = ops.mean(kl_divergence(ops.cast(y, y_pred.dtype), y_pred))
+        self.kl_tracker.update_state(kl, sample_weight=n)
+        loss = kl
+        if self.decoder is not None:
+            if self._reconstruction is None:
+                raise ValueError("IDEC computes its loss in training only (call the model with training=True).")
+            x_hat, self._reconstruction = self._reconstruction, None
+            error = ops.mean(ops.square(ops.cast(x, x_hat.dtype) - x_hat))
+            self.reconstruction_tracker.update_state(error, sample_weight=n)
+            loss = error + ops.cast(self.gamma, kl.dtype) * kl
+        if self.losses:  # penalties added by layers of the encoder (e.g. a sparsity layer)
+            loss = loss + ops.cast(super().compute_loss(x, None, y_pred, sample_weight, training), loss.dtype)
+        return loss
+
+    # ------------------------------------------------------------------ clustering
+
+    def check_inputs(self, x, name="x"):
+        """``x`` as a float32 array of the encoder's input shape, finite, with at least one sample."""
+        return _check_data(x, self.input_shape_, name)
+
+    def predict(self, x, *args, **kwargs):
+        """``keras.Model.predict`` (the soft assignments q) after checking in-memory arrays."""
+        if isinstance(x, (np.ndarray, list, tuple)):
+            x = self.check_inputs(x)
+        return super().predict(x, *args, **kwargs)
+
+    def _batched(self, fn, x, batch_size):
+        x, size = self.check_inputs(x), positive_int(batch_size, "batch_size")
+        return np.concatenate([ops.convert_to_numpy(fn(x[i:i + size])) for i in range(0, len(x), size)])
+
+    def cluster_probabilities(self, x, batch_size=1024):
+        """The soft assignments q (N, n_clusters) as a NumPy array (direct calls in batches, no Keras loop)."""
+        return self._batched(lambda batch: self(batch, training=False), x, batch_size)
+
+    def assign(self, x, batch_size=1024):
+        """The cluster of each sample, ``argmax_j q_ij`` (N,), int64."""
+        return np.argmax(self.cluster_probabilities(x, batch_size), axis=1).astype("int64")
+
+    def encode(self, x, batch_size=1024):
+        """The codes z (N, d) as a NumPy array."""
+        return self._batched(lambda batch: self.encoder(batch, training=False), x, batch_size)
+
+    @property
+    def centroids(self):
+        """The cluster centres mu (n_clusters, d) as a NumPy array."""
+        return ops.convert_to_numpy(self.clustering.centroids)
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Save to ``filepath`` (``.keras``) atomically: see :func:`unsuplab.serialization.save_model`."""
+        if kwargs or str(filepath).endswith((".h5", ".hdf5")) or not overwrite:
+            return super().save(filepath, overwrite=overwrite, **kwargs)
+        save_model(self, filepath)
+
+    _parts = ("encoder", "clustering", "decoder")
+
+    def get_config(self):
+        return {**keras.Model.get_config(self), **parts_config(self, self._parts), "gamma": self.gamma}
+
+    @classmethod
+    def from_config(cls, config):
+        parts, rest = parts_from_config(config, cls._parts)
+        return cls(*parts.values(), **rest)
+
+
+# ----------------------------------------------------------------------------- checks
+
+def _check_gamma(gamma):
+    if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`gamma` (weight of the clustering loss in IDEC) must be a number > 0, got {gamma!r}.")
+    if not np.isfinite(gamma) or gamma <= 0:
+        raise ValueError(f"`gamma` (weight of the clustering loss in IDEC) must be a finite number > 0, "
+                         f"got {gamma}.")
+    return float(gamma)
+
+
+def _check_data(x, input_shape, name="x"):
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"`{name}` must be a NumPy array, got {type(x).__name__}.")
+    if x.dtype.kind != "f":
+        raise TypeError(f"`{name}` must hold floats (e.g. pixels / 255), got dtype {x.dtype}.")
+    if x.ndim != len(input_shape) + 1 or tuple(x.shape[1:]) != tuple(input_shape):
+        raise ValueError(f"`{name}` must have shape (samples, {', '.join(str(d) for d in input_shape)}) "
+                         f"to match the encoder, got shape {x.shape}.")
+    if len(x) == 0:
+        raise ValueError(f"`{name}` is empty (shape {x.shape}).")
+    x = x.astype("float32", copy=False)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"`{name}` contains NaN or infinite values.")
+    return x
+
+
+def _check_fraction(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`{name}` must be a number in [0, 1), got {value!r}.")
+    if not np.isfinite(value) or not 0 <= value < 1:
+        raise ValueError(f"`{name}` must be a fraction in [0, 1) (e.g. 0.001: stop when under 0.1% of the "
+                         f"labels change), got {value}.")
+    return float(value)
+
+
+def _copy(model):
+    """A new model with the same architecture and weights (the pretrained one stays as it is)."""
+    clone = keras.models.clone_model(model)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+# ----------------------------------------------------------------------------- training
+
+@dataclass
+class DECHistory:
+    """One entry per refresh of P: ``step`` (training steps done), ``label_change`` (fraction of labels that
+    changed since the previous refresh; at step 0, since k-means), ``loss`` (mean training loss over the steps
+    since the previous refresh; NaN at step 0), ``kl`` and ``reconstruction`` (IDEC) likewise.
+    ``initial_labels``: the k-means labels that placed the centroids; ``converged``: stopped by ``tol``."""
+
+    step: list = field(default_factory=list)
+    label_change: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    kl: list = field(default_factory=list)
+    reconstruction: list = field(default_factory=list)
+    initial_labels: np.ndarray = None
+    converged: bool = False
+
+    def rows(self):
+        """``[(step, label_change, loss), ...]``."""
+        return list(zip(self.step, self.label_change, self.loss))
+
+
+def _optimizer(optimizer, idec):
+    if optimizer is None:  # the published settings (module docstring)
+        return keras.optimizers.Adam(1e-3) if idec else keras.optimizers.SGD(0.01, momentum=0.9)
+    try:
+        return keras.optimizers.get(optimizer)
+    except (ValueError, TypeError):
+        raise ValueError(f"`optimizer` must be a Keras optimizer or its name, got {optimizer!r}.") from None
+
+
+def build_dec(autoencoder, n_clusters, idec=False, gamma=0.1, alpha=1.0, name=None):
+    """A :class:`DEC` model on copies of ``autoencoder.encoder`` (and ``.decoder`` when ``idec``); not trained."""
+    encoder = getattr(autoencoder, "encoder", None)
+    if not isinstance(encoder, keras.Model):
+        raise TypeError("`autoencoder` must have an `.encoder` keras.Model (an unsuplab.models builder's "
+                        f"model), got {type(autoencoder).__name__}.")
+    decoder = getattr(autoencoder, "decoder", None)
+    if idec and not isinstance(decoder, keras.Model):
+        raise TypeError("IDEC keeps the decoder: `autoencoder` must have a `.decoder` keras.Model.")
+    _code_size(encoder)
+    clustering = ClusteringLayer(n_clusters, alpha, name="clustering")
+    return DEC(_copy(encoder), clustering, _copy(decoder) if idec else None, gamma,
+               name=name or ("idec" if idec else "dec"))
+
+
+def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=140, tol=0.001, max_steps=20000,
+            batch_size=256, optimizer=None, n_init=20, seed=0, verbose=0, on_refresh=None):
+    """Cluster ``x`` with DEC (``idec=False``) or IDEC from a pretrained ``autoencoder``; return ``(model, history)``.
+
+    1. copy the encoder (IDEC: and decoder); k-means (``n_init`` restarts) on the codes gives the centroids;
+    2. every ``update_interval`` steps: ``q`` on all of ``x``, ``P = target_distribution(q)``, the labels
+       ``argmax q``; stop when the fraction of changed labels is below ``tol`` (after step 0) or at ``max_steps``;
+    3. between refreshes, one optimizer step per batch of ``batch_size`` samples (reshuffled every pass)
+       on ``KL(P || Q)``; IDEC on ``reconstruction + gamma * KL``.
+
+    ``optimizer`` None: SGD(0.01, momentum 0.9) for DEC, Adam(0.001) for IDEC (the authors' MNIST
+    settings). ``on_refresh(step, model, q, p)`` runs at each refresh (e.g. to draw Q and P).
+    Returns the trained :class:`DEC` and a :class:`DECHistory`; ``model.assign(x)`` gives the clusters.
+    """
+    # every check before any copying or training
+    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
+    gamma = _check_gamma(gamma)
+    update_interval = positive_int(update_interval, "update_interval")
+    tol = _check_fraction(tol, "tol")
+    max_steps = positive_int(max_steps, "max_steps")
+    batch_size = positive_int(batch_size, "batch_size")
+    n_init = positive_int(n_init, "n_init")
+    optimizer = _optimizer(optimizer, idec)
+    if on_refresh is not None and not callable(on_refresh):
+        raise TypeError(f"`on_refresh` must be a function (step, model, q, p), got {on_refresh!r}.")
+    encoder = getattr(autoencoder, "encoder", None)
+    if isinstance(encoder, keras.Model):
+        x = _check_data(x, tuple(encoder.inputs[0].shape[1:]))
+        if hasattr(autoencoder, "check_inputs"):  # the autoencoder's own check (e.g. pixels in [0, 1])
+            x = autoencoder.check_inputs(x)
+        if n_clusters > len(x):
+            raise ValueError(f"`n_clusters` ({n_clusters}) must be at most the number of samples in `x` "
+                             f"({len(x)}).")
+        batch_size = min(batch_size, len(x))
+    model = build_dec(autoencoder, n_clusters, idec=idec, gamma=gamma)  # checks the autoencoder
+
+    keras.utils.set_random_seed(seed)
+    codes = model.encode(x)
+    kmeans = KMeans(n_clusters, n_init=n_init, random_state=seed).fit(codes.astype("float64"))
+    model.clustering.set_centroids(kmeans.cluster_centers_)
+    model.compile(optimizer=optimizer)
+
+    history = DECHistory(initial_labels=kmeans.labels_.astype("int64"))
+    previous = history.initial_labels
+    rng = np.random.default_rng(seed)
+    order, position = rng.permutation(len(x)), 0
+    logs = []
+    for step in range(max_steps + 1):
+        if step % update_interval == 0 or step == max_steps:
+            q = model.cluster_probabilities(x)
+            p = ops.convert_to_numpy(target_distribution(q)).astype("float32")
+            labels = np.argmax(q, axis=1)
+            change = float(np.mean(labels != previous))
+            previous = labels
+            history.step.append(step)
+            history.label_change.append(change)
+            for key in ("loss", "kl", "reconstruction"):
+                values = [log[key] for log in logs if key in log]
+                getattr(history, key).append(float(np.mean(values)) if values else math.nan)
+            logs = []
+            if verbose:
+                print(f"step {step}: {change:.4f} of the labels changed, loss {history.loss[-1]:.5f}")
+            if on_refresh is not None:
+                on_refresh(step, model, q, p)
+            if step > 0 and change < tol:
+                history.converged = True
+                break
+            if step == max_steps:
+                break
+        if position + batch_size > len(x):
+            order, position = rng.permutation(len(x)), 0
+        batch = order[position:position + batch_size]
+        position += batch_size
+        logs.append({k: float(v) for k, v in model.train_on_batch(x[batch], p[batch], return_dict=True).items()})
+    return model, history
