@@ -1,24 +1,118 @@
 """Check cells of lesson 08 (noise removal)."""
 
+import inspect
+import re
+
 import numpy as np
 
 from .. import metrics
-from . import Wrong, exercise, expect_close
+from . import Wrong, exercise, expect_close, to_numpy
+
+CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")
 
 
-@exercise("Exercise 1 (PSNR)")
+def _backend_specific(fn):
+    """The first TensorFlow/JAX/PyTorch-only name in ``fn``'s source, or None."""
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return None
+    match = re.search(r"\b(tf\.\w+|import tensorflow|from tensorflow|GradientTape|jax\.\w+|jnp\.\w+|torch\.\w+)",
+                      source)
+    return match.group(1) if match else None
+
+
+def _all_layers(layer):
+    """Every layer inside ``layer``, nested models included, in order."""
+    found = []
+    for sub in getattr(layer, "layers", []):
+        found.append(sub)
+        found.extend(_all_layers(sub))
+    return found
+
+
+@exercise("Exercise 1 (a convolutional denoiser)")
+def conv_denoiser(student_fn, input_shape=(28, 28, 1)):
+    """``student_fn(input_shape)`` -> an uncompiled Keras model, images in, images of the same shape out.
+
+    Checks: no backend-only calls, at least one convolution, output shape = input shape, outputs in [0, 1]
+    (sigmoid), finite, and two training steps that change the first convolution's kernel.
+    """
+    import keras
+
+    name = _backend_specific(student_fn)
+    if name:
+        raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.layers "
+                    "(and keras.ops if you need it); compile() and fit() do the training.")
+    model = student_fn(input_shape)
+    if model is None:
+        raise Wrong("your function returns None; return the model (keras.Model(inputs, outputs)).")
+    if not isinstance(model, keras.Model):
+        raise Wrong(f"return a keras.Model (keras.Model(inputs, outputs)), got {type(model).__name__}.")
+    convs = [layer for layer in _all_layers(model) if type(layer).__name__ in CONV_TYPES]
+    if not convs:
+        kinds = sorted({type(layer).__name__ for layer in _all_layers(model)} - {"InputLayer"})
+        raise Wrong(f"the model has no convolution layer (its layers: {', '.join(kinds) or 'none'}). "
+                    "This exercise asks for a convolutional denoiser: use layers.Conv2D(filters, 3, "
+                    "padding='same', activation='relu').")
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(4, *input_shape)).astype("float32")
+    try:
+        out = to_numpy(model(x))
+    except Exception as exc:
+        raise Wrong(f"the model must take images of shape (batch, {', '.join(map(str, input_shape))}): "
+                    f"{type(exc).__name__}: {exc}. Start with keras.Input(shape=input_shape).") from exc
+    if out.shape != x.shape:
+        if out.ndim == 4 and out.shape[1:3] == x.shape[1:3]:
+            hint = f" The last layer needs {input_shape[-1]} filter(s), one per image channel."
+        elif out.ndim == 4:
+            hint = (" Each MaxPooling2D halves the height and width and each UpSampling2D (or Conv2DTranspose "
+                    "with strides=2) doubles them: use as many of each, all with padding='same'. "
+                    "28 -> 14 -> 7 -> 14 -> 28 works; a third pooling gives 4, which doubles to 8, not 7.")
+        else:
+            hint = " End with a convolution that keeps the image layout (no Flatten or Dense at the end)."
+        raise Wrong(f"the output should have the input's shape {x.shape}, but has shape {out.shape}.{hint}")
+    if not np.all(np.isfinite(out)):
+        raise Wrong("the output contains NaN or infinity.")
+    big = to_numpy(model(20 * rng.normal(size=(4, *input_shape)).astype("float32")))
+    if not np.all(np.isfinite(big)) or np.any(big < 0) or np.any(big > 1):
+        raise Wrong("outputs outside [0, 1]: pixels lie in [0, 1], so the last layer needs activation='sigmoid'.")
+    first = to_numpy(convs[0].weights[0]).copy()
+    model.compile(optimizer="adam", loss="binary_crossentropy", run_eagerly=True)  # 2 steps: no compiling
+    noisy = np.clip(x + 0.5 * rng.normal(size=x.shape), 0, 1).astype("float32")
+    for _ in range(2):
+        logs = model.train_on_batch(noisy, x, return_dict=True)
+    if not np.isfinite(float(logs["loss"])):
+        raise Wrong("two training steps gave a NaN or infinite loss.")
+    if np.allclose(to_numpy(convs[0].weights[0]), first):
+        raise Wrong("two training steps left the first convolution unchanged: the gradient does not reach it. "
+                    "Build one model from the image input to the output, and leave the layers trainable.")
+    return (f"{len(convs)} convolution layer(s), output {input_shape} in [0, 1]; two training steps update "
+            "the first convolution.")
+
+
+@exercise("Exercise 2 (PSNR)")
 def psnr(student_psnr):
     """``student_psnr(reference, estimate)`` -> mean over images of 10 log10(1 / MSE)."""
     rng = np.random.default_rng(0)
     ref = rng.random((3, 8, 8, 1)).astype("float32")
     est = np.clip(ref + 0.05 * rng.standard_normal(ref.shape), 0, 1).astype("float32")
-    got = float(np.asarray(student_psnr(ref, est)))
+    got = to_numpy(student_psnr(ref, est)).astype("float64")
+    if got.size == len(ref) and got.ndim == 1:
+        raise Wrong(f"you return one PSNR per image ({got.size} numbers); return their mean, one number.")
+    if got.size != 1:
+        raise Wrong(f"return one number (the mean PSNR over the images), got an array of shape {got.shape}.")
+    got = float(got.reshape(()))
+    if not np.isfinite(got):
+        raise Wrong(f"your PSNR is {got}: look for a log of a negative number or of 0. The MSE squares the "
+                    "differences before averaging them.")
     want = metrics.psnr(ref, est)
-    per_pixel = 10 * np.log10(1.0 / np.mean((ref - est) ** 2))
-    if abs(got - want) > 1e-3 and abs(got - per_pixel) > 1e-3:
-        if abs(got - np.sqrt(np.mean((ref - est) ** 2))) < 1e-6 or got < 1:
-            raise Wrong("this looks like an error, not a PSNR in dB: take 10 * log10(1 / MSE).")
-        if abs(got - 20 * np.log10(1.0 / np.mean((ref - est) ** 2))) < 1e-3:
-            raise Wrong("use 10 * log10 of 1 / MSE (or 20 * log10 of 1 / RMSE), not 20 * log10(1 / MSE).")
-        expect_close(got, want, "your PSNR", rtol=1e-4)
+    per_pixel = 10 * np.log10(1.0 / np.mean((ref - est) ** 2))  # one MSE over every pixel: also accepted
+    if abs(got - want) <= 1e-3 or abs(got - per_pixel) <= 1e-3:
+        return f"{got:.2f} dB, as scikit-image computes it."
+    if abs(got - np.sqrt(np.mean((ref - est) ** 2))) < 1e-6 or abs(got - np.mean((ref - est) ** 2)) < 1e-6 or got < 1:
+        raise Wrong("this looks like an error, not a PSNR in dB: take 10 * log10(1 / MSE).")
+    if abs(got - 20 * np.log10(1.0 / np.mean((ref - est) ** 2))) < 1e-3:
+        raise Wrong("use 10 * log10 of 1 / MSE (or 20 * log10 of 1 / RMSE), not 20 * log10(1 / MSE).")
+    expect_close(got, want, "your PSNR", rtol=1e-4)
     return f"{got:.2f} dB, as scikit-image computes it."
