@@ -20,6 +20,22 @@ def test_gaussian_noise_is_seeded_clipped_and_has_the_right_spread():
         degrade.add_gaussian_noise(x, -1)
 
 
+def test_one_corruption_implementation_behind_every_name():
+    """add_gaussian_noise, random_square_mask and layers.corrupt are degrade.corrupt under other names."""
+    from unsuplab import layers
+
+    x = images(channels=1)
+    np.testing.assert_array_equal(degrade.add_gaussian_noise(x, factor=0.3, seed=5),
+                                  degrade.corrupt(x, "gaussian", 0.3, seed=5))
+    masked, mask = degrade.random_square_mask(x, size=4, seed=6)
+    np.testing.assert_array_equal(masked, degrade.corrupt(x, "mask_squares", seed=6, square_size=4))
+    assert layers.corrupt is degrade.corrupt
+    with pytest.raises(TypeError, match="amount"):
+        degrade.corrupt(x, "gaussian", "big")
+    with pytest.raises(ValueError, match=r"`square_size` must be at most the image side 12"):
+        degrade.corrupt(x, "mask_squares", square_size=13)
+
+
 def test_square_mask_blanks_exactly_one_square():
     x = images(channels=1) + 0.0
     masked, mask = degrade.random_square_mask(x, size=5, seed=1)
@@ -60,5 +76,5 @@ def test_downsample_and_bicubic_shapes_and_smooth_images():
     assert metrics.psnr(ramp, degrade.bicubic_upsample(degrade.downsample(ramp, 2), 2)) > 35
     with pytest.raises(ValueError, match="divisible"):
         degrade.downsample(images(side=10), 3)
-    with pytest.raises(ValueError, match="x"):
+    with pytest.raises(ValueError, match=r"`x` must have shape \(batch, height, width, channels\)"):
         degrade.downsample(x[0], 2)

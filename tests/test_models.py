@@ -11,9 +11,19 @@ import pytest
 from keras import ops
 
 from unsuplab import datasets, losses
-from unsuplab.models import (VAE, Autoencoder, SwitchAutoencoder, build_contractive_autoencoder,
-                             build_conv_autoencoder, build_deep_autoencoder, build_dense_autoencoder,
-                             build_denoising_autoencoder, build_sparse_autoencoder, build_vae, check_training_data)
+from unsuplab.models import (
+    VAE,
+    Autoencoder,
+    SwitchAutoencoder,
+    build_contractive_autoencoder,
+    build_conv_autoencoder,
+    build_deep_autoencoder,
+    build_denoising_autoencoder,
+    build_dense_autoencoder,
+    build_sparse_autoencoder,
+    build_vae,
+    check_training_data,
+)
 
 # small versions of every builder, so each trains in a second or two
 BUILDERS = {
@@ -80,7 +90,8 @@ def test_conv_decoders_serve_other_shapes_and_odd_sizes(shape, decoder):
 
 
 def test_three_conv_decoders_are_comparable_at_equal_code_size():
-    models = {d: build_conv_autoencoder(filters=(8, 16), decoder=d, code_size=10) for d in ("unpool", "upsample", "transpose")}
+    models = {d: build_conv_autoencoder(filters=(8, 16), decoder=d, code_size=10)
+              for d in ("unpool", "upsample", "transpose")}
     assert {tuple(m.encoder.output.shape) for m in models.values()} == {(None, 10)}
     sizes = {d: sum(sub.count_params() for sub in (getattr(m, "pooling_encoder", m.encoder), m.decoder))
              for d, m in models.items()}
@@ -181,12 +192,34 @@ def test_vae_kl_term_equals_closed_form(mnist):
     assert np.isclose(float(ops.convert_to_numpy(model.losses[0])), want, rtol=1e-5)
 
 
-def test_beta_vae_elbo_counts_the_kl_once(mnist):
-    x = mnist[0][:64]
-    model = compile_model(build_vae(latent_dim=2, hidden=(16,), beta=4.0, seed=0))
-    scores = model.evaluate(x, verbose=0, return_dict=True, batch_size=64)
-    # loss = nll + 4 kl, -elbo = nll + kl, so loss > -elbo when the KL is positive
-    assert scores["loss"] > -scores["elbo"]
+def _independent_nll_and_kl(x, x_hat, z_mean, z_log_var):
+    """Bernoulli NLL and Gaussian KL per sample, in NumPy (not through unsuplab.losses)."""
+    x, p = x.reshape(len(x), -1).astype("float64"), np.clip(x_hat.reshape(len(x), -1), 1e-7, 1 - 1e-7)
+    nll = -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=1)
+    kl = 0.5 * np.sum(z_mean ** 2 + np.exp(z_log_var) - 1.0 - z_log_var, axis=1)
+    return nll, kl
+
+
+@pytest.mark.parametrize("beta", [1.0, 4.0])
+def test_vae_loss_and_elbo_equal_an_independent_nll_plus_kl(mnist, beta):
+    x = mnist[0][:32]
+    model = compile_model(build_vae(latent_dim=2, hidden=(16,), beta=beta, seed=0))
+    x_hat = model(x, training=True)
+    loss = float(ops.convert_to_numpy(model.compute_loss(x, None, x_hat)))
+    z_mean, z_log_var, _ = (ops.convert_to_numpy(t) for t in model.encoder(x))
+    nll, kl = _independent_nll_and_kl(x, ops.convert_to_numpy(x_hat), z_mean, z_log_var)
+    assert np.isclose(loss, np.mean(nll) + beta * np.mean(kl), rtol=1e-4)
+    assert np.isclose(float(model.elbo_tracker.result()), -np.mean(nll + kl), rtol=1e-4)  # the KL counted once
+
+
+def test_vae_elbo_is_minus_the_loss_with_a_short_last_batch(mnist):
+    """100 images in batches of 64: the last batch has 36; both metrics weight batches by size."""
+    keras.utils.set_random_seed(0)
+    model = compile_model(build_vae(latent_dim=2, hidden=(16,), seed=0))
+    history = model.fit(mnist[0][:100], epochs=2, batch_size=64, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(history["elbo"], -np.asarray(history["loss"]), rtol=1e-5)
+    scores = model.evaluate(mnist[1][:50], batch_size=32, verbose=0, return_dict=True)
+    assert np.isclose(scores["elbo"], -scores["loss"], rtol=1e-5)
 
 
 def test_corruption_only_while_training(mnist):
@@ -201,23 +234,45 @@ def test_corruption_only_while_training(mnist):
 RELOAD = textwrap.dedent("""
     import sys
     import numpy as np
+    import unsuplab  # registers everything once Keras loads; nothing else from unsuplab is imported
     import keras
-    import unsuplab.models  # registers everything; nothing else is imported
     x = np.load(sys.argv[1])
-    for path in sys.argv[2:]:
+    ratings = np.load(sys.argv[2])
+    for path in sys.argv[3:]:
         model = keras.models.load_model(path)
         assert type(model).__module__.startswith("unsuplab."), type(model)
-        np.save(path + ".out.npy", model.reconstruct(x))
+        if path.endswith("iic.keras"):
+            out = model.cluster_probabilities(x)
+        elif path.endswith("autorec.keras"):
+            out = model.predict_ratings(ratings)
+        else:
+            out = model.reconstruct(x)
+        np.save(path + ".out.npy", out)
 """)
 
 
-@pytest.mark.slow
 def test_every_builder_saves_and_reloads_in_a_new_process(tmp_path, mnist):
-    """Trained a step, saved, reloaded by a process that only imports unsuplab.models: same outputs."""
+    """Trained a step, saved, reloaded by a process that imports only ``unsuplab`` and Keras: same outputs.
+
+    Covers every builder, the IIC clusterer and AutoRec (registered by ``import unsuplab`` too).
+    """
+    from unsuplab.iic import build_iic
+    from unsuplab.recommender import build_autorec
+
     x, x_test = mnist
     x_test = x_test[:16]
+    ratings = np.random.default_rng(0).integers(0, 6, (8, 12)).astype("float32")
     np.save(tmp_path / "x.npy", x_test)
+    np.save(tmp_path / "ratings.npy", ratings)
     paths, expected = [], {}
+    iic = build_iic((28, 28, 1), n_clusters=2, n_overclusters=4, n_subheads=2, channels=(4,), seed=0)
+    expected[str(tmp_path / "iic.keras")] = iic.cluster_probabilities(x_test)
+    autorec = build_autorec(12, hidden=4)
+    autorec.fit(ratings, ratings, epochs=1, verbose=0)
+    expected[str(tmp_path / "autorec.keras")] = autorec.predict_ratings(ratings)
+    for model, name in ((iic, "iic"), (autorec, "autorec")):
+        model.save(str(tmp_path / f"{name}.keras"))
+        paths.append(str(tmp_path / f"{name}.keras"))
     for name, build in BUILDERS.items():
         keras.utils.set_random_seed(0)
         model = compile_model(build())
@@ -227,7 +282,8 @@ def test_every_builder_saves_and_reloads_in_a_new_process(tmp_path, mnist):
         paths.append(path)
         expected[path] = model.reconstruct(x_test)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    subprocess.run([sys.executable, "-c", RELOAD, str(tmp_path / "x.npy"), *paths], check=True, env=env,
-                   capture_output=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", RELOAD, str(tmp_path / "x.npy"), str(tmp_path / "ratings.npy"),
+                           *paths], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
     for path in paths:
         np.testing.assert_allclose(np.load(path + ".out.npy"), expected[path], atol=1e-6, err_msg=path)

@@ -1,49 +1,97 @@
 """Image degradations for the application lessons (NumPy, seeded), and their classical baselines.
 
-* ``add_gaussian_noise``: x + factor * N(0, 1), clipped to [0, 1] (the Keras blog's noise factor 0.5).
-* ``random_square_mask``: blank one random square per image; returns the image and the mask.
+* :func:`corrupt`: the one NumPy implementation of the denoising corruptions (``gaussian``,
+  ``salt_pepper``, ``mask_pixels``, ``mask_squares``); :class:`unsuplab.layers.Corruption` is its
+  in-model, training-only twin and is tested against it.
+* :func:`add_gaussian_noise`: ``x + factor * N(0, 1)``, clipped to [0, 1] (the Keras blog's noise factor 0.5).
+* :func:`random_square_mask`: blank one random square per image; returns the image and the mask.
 * ``to_gray`` / ``gray_to_rgb`` / ``rgb_to_lab`` / ``lab_to_rgb``: colour helpers (``skimage.color``).
 * ``downsample`` / ``bicubic_upsample``: the low-resolution input and its bicubic baseline
   (``skimage.transform.resize``).
 """
 
 import numpy as np
-from skimage import color, transform
 
 from .validation import as_images, positive_int
 
+CORRUPTIONS = ("gaussian", "salt_pepper", "mask_pixels", "mask_squares")
+
+
+def check_corruption(kind, amount, square_size, amount_name="amount", size_name="square_size"):
+    """``(kind, amount, square_size)`` checked: a known kind, ``amount`` >= 0 (<= 1 for fractions), a positive size."""
+    if kind not in CORRUPTIONS:
+        raise ValueError(f"`kind` must be one of {CORRUPTIONS}, got {kind!r}.")
+    if isinstance(amount, bool) or not isinstance(amount, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`{amount_name}` must be a number, got {amount!r}.")
+    amount = float(amount)
+    if not np.isfinite(amount) or amount < 0 or (kind != "gaussian" and amount > 1):
+        limit = ">= 0 (the noise's standard deviation)" if kind == "gaussian" else "in [0, 1] (a fraction of pixels)"
+        raise ValueError(f"`{amount_name}` must be {limit} for kind={kind!r}, got {amount}.")
+    return kind, amount, positive_int(square_size, size_name)
+
+
+def square_masks(n, height, width, size, rng, size_name="square_size"):
+    """Boolean (n, height, width, 1) masks, True inside one random ``size`` x ``size`` square per image."""
+    if size > min(height, width):
+        raise ValueError(f"`{size_name}` must be at most the image side {min(height, width)}, got {size}.")
+    rows = rng.integers(0, height - size + 1, n)
+    cols = rng.integers(0, width - size + 1, n)
+    mask = np.zeros((n, height, width, 1), bool)
+    for i, (r, c) in enumerate(zip(rows, cols)):
+        mask[i, r:r + size, c:c + size] = True
+    return mask
+
+
+def corrupt(x, kind="gaussian", amount=0.5, seed=0, square_size=10, clip=True):
+    """A corrupted float32 copy of images ``x`` (denoising AE, Vincent et al., 2008), seeded.
+
+    ``gaussian``: ``x + amount * N(0, 1)``, clipped to [0, 1] unless ``clip=False``; ``salt_pepper``: a
+    fraction ``amount`` of values set to 0 or 1 (half each); ``mask_pixels``: a fraction ``amount`` of pixels
+    (all channels) set to 0; ``mask_squares``: one ``square_size`` square per image set to 0 (Pathak et al., 2016).
+    """
+    x = as_images(x, "x")
+    kind, amount, square_size = check_corruption(kind, amount, square_size)
+    rng = np.random.default_rng(seed)
+    if kind == "gaussian":
+        noisy = x + np.float32(amount) * rng.standard_normal(x.shape).astype("float32")
+        return np.clip(noisy, 0.0, 1.0) if clip else noisy
+    out = x.copy()
+    if kind == "salt_pepper":
+        hit = rng.random(x.shape) < amount
+        out[hit] = (rng.random(x.shape) < 0.5)[hit]
+    elif kind == "mask_pixels":
+        out *= rng.random(x.shape[:-1] + (1,)) >= amount
+    else:
+        out[np.broadcast_to(square_masks(len(x), x.shape[1], x.shape[2], square_size, rng), x.shape)] = 0.0
+    return out
+
 
 def add_gaussian_noise(x, factor=0.5, seed=0, clip=True):
-    """``x + factor * eps`` with ``eps ~ N(0, 1)`` per pixel, clipped to [0, 1] unless ``clip=False``."""
-    x = as_images(x, "x")
-    if not np.isfinite(factor) or factor < 0:
-        raise ValueError(f"`factor` must be a number >= 0, got {factor}.")
-    noisy = x + float(factor) * np.random.default_rng(seed).standard_normal(x.shape).astype("float32")
-    return np.clip(noisy, 0.0, 1.0) if clip else noisy
+    """``x + factor * eps`` with ``eps ~ N(0, 1)`` per pixel, clipped to [0, 1] unless ``clip=False``.
+
+    :func:`corrupt` with ``kind="gaussian"`` (same draws for the same seed).
+    """
+    check_corruption("gaussian", factor, 1, amount_name="factor")
+    return corrupt(x, "gaussian", factor, seed=seed, clip=clip)
 
 
 def random_square_mask(x, size=10, seed=0, fill=0.0):
     """Blank one ``size`` x ``size`` square at a random place in each image.
 
-    Returns ``(x_masked, mask)``; ``mask`` is boolean (N, H, W, 1), True inside the square.
+    Returns ``(x_masked, mask)``; ``mask`` is boolean (N, H, W, 1), True inside the square. With ``fill=0``
+    the image is :func:`corrupt` with ``kind="mask_squares"`` (same squares for the same seed).
     """
     x = as_images(x, "x")
     size = positive_int(size, "size")
-    n, h, w, _ = x.shape
-    if size > min(h, w):
-        raise ValueError(f"`size` must be at most the image side {min(h, w)}, got {size}.")
-    rng = np.random.default_rng(seed)
-    rows = rng.integers(0, h - size + 1, n)
-    cols = rng.integers(0, w - size + 1, n)
-    mask = np.zeros((n, h, w, 1), bool)
-    for i, (r, c) in enumerate(zip(rows, cols)):
-        mask[i, r:r + size, c:c + size] = True
+    mask = square_masks(len(x), x.shape[1], x.shape[2], size, np.random.default_rng(seed), size_name="size")
     return np.where(mask, np.float32(fill), x).astype("float32"), mask
 
 
 def to_gray(x):
     """RGB images -> luminance (N, H, W, 1), Y = 0.2125 R + 0.7154 G + 0.0721 B (``skimage.color.rgb2gray``)."""
     x = as_images(x, "x", channels=3)
+    from skimage import color
+
     return color.rgb2gray(x, channel_axis=-1)[..., None].astype("float32")
 
 
@@ -56,12 +104,16 @@ def gray_to_rgb(gray):
 def rgb_to_lab(x):
     """RGB in [0, 1] -> CIE Lab (L in [0, 100], a and b roughly in [-128, 127])."""
     x = as_images(x, "x", channels=3)
+    from skimage import color
+
     return color.rgb2lab(x, channel_axis=-1).astype("float32")
 
 
 def lab_to_rgb(lab):
     """CIE Lab -> RGB in [0, 1] (out-of-gamut colours are clipped)."""
     lab = as_images(lab, "lab", channels=3, value_range=None)
+    from skimage import color
+
     return np.clip(color.lab2rgb(lab.astype("float64"), channel_axis=-1), 0, 1).astype("float32")
 
 
@@ -82,6 +134,8 @@ def join_lab(lightness, ab):
 
 
 def _resize_all(x, shape, order, anti_aliasing):
+    from skimage import transform
+
     return np.stack([transform.resize(im, shape, order=order, anti_aliasing=anti_aliasing,
                                       mode="reflect") for im in x]).astype("float32")
 

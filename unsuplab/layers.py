@@ -5,7 +5,8 @@
   SegNet, Badrinarayanan et al., 2017; stacked what-where AE, Zhao et al., 2016).
   Pure twins :func:`max_pool_with_argmax` and :func:`max_unpool` work on toy arrays.
 * :class:`Corruption`: the denoising AE's noise, active only in training (Vincent et al., 2008);
-  NumPy twin :func:`corrupt` for the ``fit(x_noisy, x)`` form.
+  its NumPy twin for the ``fit(x_noisy, x)`` form is :func:`unsuplab.degrade.corrupt` (also importable
+  from here as :func:`corrupt`).
 * :class:`L1Sparsity`, :class:`KLSparsity`: pass-through activity penalties (Ng, CS294A notes).
 * :class:`ContractiveDense`, :class:`ContractiveEstimate`: the contractive penalty (Rifai et al., 2011).
 * :class:`Sampling`: the VAE's reparameterisation ``z = mu + sigma * eps`` and its KL term.
@@ -14,17 +15,15 @@ Switches hold, for each pooled value, the flat index ``row * width + col`` of it
 (unpadded) input, per image and channel, as int32, the same shape as the pooled values.
 """
 
-import math
-
 import keras
 import numpy as np
 from keras import ops
 
 from . import losses
-from .validation import as_images, positive_int
+from .degrade import CORRUPTIONS, check_corruption, corrupt  # noqa: F401 (corrupt: the NumPy twin, re-exported)
+from .validation import positive_int
 
 register = keras.saving.register_keras_serializable(package="unsuplab")
-CORRUPTIONS = ("gaussian", "salt_pepper", "mask_pixels", "mask_squares")
 
 
 # ----------------------------------------------------------------------------- pooling with switches
@@ -92,13 +91,15 @@ def max_unpool(values, switches, output_shape, pool_size=2):
     switches = ops.cast(ops.convert_to_tensor(switches), "int32")
     ho, wo, c = _spatial(values.shape, "values")
     if tuple(switches.shape[1:]) != tuple(values.shape[1:]):
-        raise ValueError(f"`switches` must have the shape of `values` {tuple(values.shape)}, got {tuple(switches.shape)}.")
+        raise ValueError(f"`switches` must have the shape of `values` {tuple(values.shape)}, "
+                         f"got {tuple(switches.shape)}.")
     output_shape = tuple(output_shape)
     if len(output_shape) not in (2, 3, 4):
         raise ValueError(f"`output_shape` must be (H, W), (H, W, C) or (batch, H, W, C), got {output_shape}.")
     h, w = output_shape[-3:-1] if len(output_shape) > 2 else output_shape
     if -(-h // ph) != ho or -(-w // pw) != wo:
-        raise ValueError(f"`output_shape` {(h, w)} does not pool to the values' size {(ho, wo)} with pool size {(ph, pw)}.")
+        raise ValueError(f"`output_shape` {(h, w)} does not pool to the values' size {(ho, wo)} "
+                         f"with pool size {(ph, pw)}.")
     here = ops.equal(_repeat(switches, ph, pw, h, w), _positions(h, w, "int32"))
     return ops.where(here, _repeat(values, ph, pw, h, w), ops.zeros((), values.dtype))
 
@@ -129,7 +130,8 @@ class MaxPoolingWithArgmax2D(keras.layers.Layer):
 
 @register
 class MaxUnpooling2D(keras.layers.Layer):
-    """Max unpooling: ``MaxUnpooling2D(size=(H, W))([values, switches])`` or ``MaxUnpooling2D()([values, switches, like])``.
+    """Max unpooling: ``MaxUnpooling2D(size=(H, W))([values, switches])`` or
+    ``MaxUnpooling2D()([values, switches, like])``.
 
     The unpooled height and width come from ``like`` (any tensor of the original size) when given,
     else from ``size``, else ``pool_size`` times the input's. See :func:`max_unpool`.
@@ -164,28 +166,17 @@ class MaxUnpooling2D(keras.layers.Layer):
 
 # ----------------------------------------------------------------------------- corruption
 
-def _check_corruption(kind, amount, square_size):
-    if kind not in CORRUPTIONS:
-        raise ValueError(f"`kind` must be one of {CORRUPTIONS}, got {kind!r}.")
-    amount = float(amount)
-    if not np.isfinite(amount) or amount < 0 or (kind != "gaussian" and amount > 1):
-        limit = ">= 0 (the noise's standard deviation)" if kind == "gaussian" else "in [0, 1] (a fraction of pixels)"
-        raise ValueError(f"`amount` must be {limit} for kind={kind!r}, got {amount}.")
-    return kind, amount, positive_int(square_size, "square_size")
-
-
 @register
 class Corruption(keras.layers.Layer):
     """Corrupt images in training only; identity at inference (denoising AE, Vincent et al., 2008).
 
-    ``gaussian``: ``clip(x + amount * N(0, 1), 0, 1)``; ``salt_pepper``: a fraction ``amount`` of
-    values set to 0 or 1 (half each); ``mask_pixels``: a fraction ``amount`` of pixels (all channels)
-    set to 0; ``mask_squares``: one ``square_size`` square per image set to 0 (Pathak et al., 2016).
+    The same four kinds, arguments and distributions as :func:`unsuplab.degrade.corrupt` (the NumPy
+    implementation, used for ``fit(x_noisy, x)``), drawn with ``keras.random`` inside the model.
     """
 
     def __init__(self, kind="gaussian", amount=0.5, square_size=10, seed=None, **kwargs):
         super().__init__(**kwargs)
-        self.kind, self.amount, self.square_size = _check_corruption(kind, amount, square_size)
+        self.kind, self.amount, self.square_size = check_corruption(kind, amount, square_size)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -225,29 +216,6 @@ class Corruption(keras.layers.Layer):
                 "square_size": self.square_size, "seed": self.seed}
 
 
-def corrupt(x, kind="gaussian", amount=0.5, seed=0, square_size=10):
-    """NumPy twin of :class:`Corruption` for the ``fit(x_noisy, x)`` form: a corrupted float32 copy of ``x``."""
-    x = as_images(x, "x")
-    kind, amount, square_size = _check_corruption(kind, amount, square_size)
-    rng = np.random.default_rng(seed)
-    if kind == "gaussian":
-        return np.clip(x + amount * rng.standard_normal(x.shape), 0, 1).astype("float32")
-    out = x.copy()
-    if kind == "salt_pepper":
-        hit = rng.random(x.shape) < amount
-        out[hit] = (rng.random(x.shape) < 0.5)[hit]
-    elif kind == "mask_pixels":
-        out *= rng.random(x.shape[:-1] + (1,)) >= amount
-    else:
-        n, h, w = x.shape[:3]
-        if square_size > h or square_size > w:
-            raise ValueError(f"`square_size` {square_size} is larger than the images ({h}x{w}).")
-        tops, lefts = rng.integers(0, h - square_size + 1, n), rng.integers(0, w - square_size + 1, n)
-        for i, (t, l) in enumerate(zip(tops, lefts)):
-            out[i, t:t + square_size, l:l + square_size] = 0.0
-    return out.astype("float32")
-
-
 # ----------------------------------------------------------------------------- sparsity
 
 @register
@@ -261,7 +229,7 @@ class L1Sparsity(keras.layers.Layer):
         self.weight = float(weight)
 
     def call(self, inputs):
-        self.add_loss(self.weight * ops.mean(ops.sum(ops.abs(losses._flat(inputs)), axis=-1)))
+        self.add_loss(self.weight * ops.mean(ops.sum(ops.abs(losses.flatten_features(inputs)), axis=-1)))
         return inputs
 
     def get_config(self):
@@ -284,7 +252,7 @@ class KLSparsity(keras.layers.Layer):
         self.rho, self.beta = float(rho), float(beta)
 
     def call(self, inputs):
-        rho_hat = ops.mean(losses._flat(inputs), axis=0)
+        rho_hat = ops.mean(losses.flatten_features(inputs), axis=0)
         self.add_loss(self.beta * losses.kl_sparsity(self.rho, rho_hat))
         return inputs
 
@@ -317,17 +285,16 @@ class ContractiveDense(keras.layers.Dense):
 
 
 @register
-class ContractiveEstimate(keras.layers.Layer):
-    """Run ``encoder`` and add ``weight * mean ||J||_F^2``, estimated by :func:`unsuplab.losses.contractive_estimate`.
+class ContractiveEstimate(keras.layers.Wrapper):
+    """Wrap an encoder: run it, and add ``weight * mean ||J||_F^2`` in training, estimated by
+    :func:`unsuplab.losses.contractive_estimate` (any encoder; Rifai et al., 2011b).
 
-    Works for any encoder (Rifai et al., 2011b); the penalty is computed in training only.
+    ``ContractiveEstimate(encoder)`` is a ``keras.layers.Wrapper``: the encoder is ``.layer`` (also
+    ``.encoder``), saved in the config and rebuilt by ``Wrapper.from_config``.
     """
 
-    def __init__(self, encoder, weight=1e-3, sigma=0.05, samples=1, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        if isinstance(encoder, dict):
-            encoder = keras.saving.deserialize_keras_object(encoder)
-        self.encoder = encoder
+    def __init__(self, layer, weight=1e-3, sigma=losses.CONTRACTIVE_SIGMA, samples=1, seed=None, **kwargs):
+        super().__init__(layer, **kwargs)
         if not float(weight) >= 0:
             raise ValueError(f"`weight` must be >= 0, got {weight}.")
         if not float(sigma) > 0:
@@ -336,28 +303,22 @@ class ContractiveEstimate(keras.layers.Layer):
         self.samples = positive_int(samples, "samples")
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def build(self, input_shape):
-        if not self.encoder.built:
-            self.encoder.build(input_shape)
+    @property
+    def encoder(self):
+        return self.layer
 
     def call(self, inputs, training=None):
-        code = self.encoder(inputs)
         if training:
-            clean = losses._flat(code)
-            total = 0.0
-            for _ in range(self.samples):
-                noise = keras.random.normal(ops.shape(inputs), stddev=self.sigma, dtype=inputs.dtype,
-                                            seed=self.seed_generator)
-                total = total + ops.sum(ops.square(losses._flat(self.encoder(inputs + noise)) - clean), axis=-1)
-            self.add_loss(self.weight * ops.mean(total) / (self.samples * self.sigma ** 2))
-        return code
+            penalty = losses.contractive_estimate(self.layer, inputs, self.sigma, self.samples, self.seed_generator)
+            self.add_loss(self.weight * ops.mean(penalty))
+        return self.layer(inputs)
 
     def compute_output_shape(self, input_shape):
-        return self.encoder.compute_output_shape(input_shape)
+        return self.layer.compute_output_shape(input_shape)
 
     def get_config(self):
-        return {**super().get_config(), "encoder": keras.saving.serialize_keras_object(self.encoder),
-                "weight": self.weight, "sigma": self.sigma, "samples": self.samples, "seed": self.seed}
+        return {**super().get_config(), "weight": self.weight, "sigma": self.sigma, "samples": self.samples,
+                "seed": self.seed}
 
 
 # ----------------------------------------------------------------------------- VAE
@@ -390,8 +351,36 @@ class Sampling(keras.layers.Layer):
         return {**super().get_config(), "beta": self.beta, "seed": self.seed}
 
 
-def size_after_pooling(size, pool_size, times):
-    """Spatial size after ``times`` ceil-poolings: 28 -> 14 -> 7 -> 4."""
-    for _ in range(times):
-        size = math.ceil(size / pool_size)
-    return size
+# ----------------------------------------------------------------------------- input checks
+
+@register
+class ImageShapeCheck(keras.layers.Layer):
+    """Identity that rejects, when the model is called, images whose channels differ from ``channels`` or whose
+    height/width do not divide by ``multiple`` (a clear error instead of a shape clash deep inside the model)."""
+
+    def __init__(self, channels, multiple=1, **kwargs):
+        super().__init__(**kwargs)
+        self.channels, self.multiple = positive_int(channels, "channels"), positive_int(multiple, "multiple")
+
+    def _check(self, shape):
+        if len(shape) != 4:
+            raise ValueError(f"`{self.name}` needs images (batch, height, width, {self.channels}), got shape {shape}.")
+        if shape[-1] is not None and shape[-1] != self.channels:
+            raise ValueError(f"`{self.name}` needs images with {self.channels} channels, got shape {shape}.")
+        for side in shape[1:3]:
+            if side is not None and side % self.multiple:
+                raise ValueError(f"`{self.name}` needs height and width that divide by {self.multiple} "
+                                 f"({'even sizes' if self.multiple == 2 else 'multiples'}), got shape {shape}.")
+
+    def build(self, input_shape):
+        self._check(tuple(input_shape))
+
+    def call(self, inputs):
+        self._check(tuple(inputs.shape))
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "channels": self.channels, "multiple": self.multiple}

@@ -18,14 +18,19 @@ EPS = 1e-7
 ACTIVATIONS_WITH_CLOSED_FORM = ("sigmoid", "relu")
 
 
-def _flat(x):
+CONTRACTIVE_SIGMA = 0.05  # noise scale of the contractive estimate (layer and function share it)
+
+
+def flatten_features(x):
     """(batch, ...) -> (batch, features)."""
     x = ops.convert_to_tensor(x)
     return ops.reshape(x, (-1, math.prod(x.shape[1:]))) if len(x.shape) > 2 else x
 
 
 def kl_sparsity(rho, rho_hat):
-    """``sum_j rho log(rho / rho_hat_j) + (1 - rho) log((1 - rho) / (1 - rho_hat_j))`` (Ng, CS294A notes, eq. of sec. 3).
+    """``sum_j rho log(rho / rho_hat_j) + (1 - rho) log((1 - rho) / (1 - rho_hat_j))``.
+
+    Ng, CS294A notes, the equation of section 3.
 
     ``rho`` is the target mean activation, ``rho_hat`` the mean activation of each unit over the batch
     (shape ``(units,)``); ``rho_hat`` is clipped to ``[1e-7, 1 - 1e-7]``. Returns a scalar.
@@ -62,11 +67,12 @@ def contractive_closed_form(code, kernel, activation="sigmoid"):
     return ops.sum(slope_sq * column_norms, axis=-1)
 
 
-def contractive_estimate(encoder, x, sigma=0.01, samples=1, seed=None):
+def contractive_estimate(encoder, x, sigma=CONTRACTIVE_SIGMA, samples=1, seed=None):
     """Stochastic estimate of ``||J_f(x)||_F^2``, per sample, for any encoder ``f``.
 
     ``E_eps ||f(x + sigma eps) - f(x)||^2 / sigma^2`` with ``eps ~ N(0, I)``, which tends to
-    ``||J||_F^2`` as ``sigma -> 0`` (Rifai et al., 2011b, CAE+H, eq. 5). Averages ``samples`` draws.
+    ``||J||_F^2`` as ``sigma -> 0`` (Rifai et al., 2011b, CAE+H, eq. 5). Averages ``samples`` draws;
+    ``seed`` is an int, ``None`` or a ``keras.random.SeedGenerator`` (what a layer passes).
     Uses forward passes only, so it runs on every backend and under jit.
     """
     if samples < 1:
@@ -74,22 +80,22 @@ def contractive_estimate(encoder, x, sigma=0.01, samples=1, seed=None):
     if not sigma > 0:
         raise ValueError(f"`sigma` must be > 0, got {sigma}.")
     x = ops.convert_to_tensor(x)
-    clean = _flat(encoder(x))
+    clean = flatten_features(encoder(x))
     total = 0.0
     for _ in range(int(samples)):
         noise = keras.random.normal(ops.shape(x), stddev=sigma, dtype=x.dtype, seed=seed)
-        total = total + ops.sum(ops.square(_flat(encoder(x + noise)) - clean), axis=-1)
+        total = total + ops.sum(ops.square(flatten_features(encoder(x + noise)) - clean), axis=-1)
     return total / (samples * sigma ** 2)
 
 
 def bernoulli_nll(x, x_hat):
     """``-log p(x | z) = -sum_i x_i log x_hat_i + (1 - x_i) log(1 - x_hat_i)``, per sample (nats)."""
-    x, x_hat = _flat(x), ops.clip(_flat(x_hat), EPS, 1.0 - EPS)
+    x, x_hat = flatten_features(x), ops.clip(flatten_features(x_hat), EPS, 1.0 - EPS)
     return -ops.sum(x * ops.log(x_hat) + (1.0 - x) * ops.log(1.0 - x_hat), axis=-1)
 
 
 def gaussian_nll(x, x_hat, sigma=0.1):
     """``-log N(x; x_hat, sigma^2 I) = sum_i (x_i - x_hat_i)^2 / (2 sigma^2) + log(sigma sqrt(2 pi))``, per sample."""
-    x, x_hat = _flat(x), _flat(x_hat)
+    x, x_hat = flatten_features(x), flatten_features(x_hat)
     d = x.shape[-1]
     return ops.sum(ops.square(x - x_hat), axis=-1) / (2.0 * sigma ** 2) + d * math.log(sigma * math.sqrt(2 * math.pi))

@@ -15,17 +15,25 @@ build_super_resolver            bicubic + learned residual, starts as bicubic (l
 ==============================  ============================================================
 
 Train with ``model.compile("adam", "mse"); model.fit(x, x)`` (VAE: ``compile("adam"); fit(x)``).
-Importing this package registers every custom layer and model, so ``keras.models.load_model``
-reads a saved ``.keras`` file with no ``custom_objects``.
+``model.save(path)`` (or :func:`save_model`) writes atomically: a failed save leaves the old file.
+Importing ``unsuplab`` next to Keras registers every custom layer and model (these, ``unsuplab.iic``
+and ``unsuplab.recommender``), so ``keras.models.load_model`` reads a saved ``.keras`` file with no
+``custom_objects``; :func:`load_model` does the same in one call.
+
+Where models live: the trainable autoencoder builders are here (one module per family, shared pieces
+in :mod:`.blocks`); the IIC clusterer is in :mod:`unsuplab.iic` (its own losses, views and training
+loop); AutoRec is in :mod:`unsuplab.recommender` (it works on rating matrices, not images). Layers are
+in :mod:`unsuplab.layers`, loss terms in :mod:`unsuplab.losses`, saving in :mod:`unsuplab.serialization`.
 """
 
 from .. import layers  # noqa: F401  (registers the custom layers)
+from ..serialization import load_model, save_model
 from .base import Autoencoder
 from .contractive import build_contractive_autoencoder
 from .conv import SwitchAutoencoder, build_conv_autoencoder
-from .image_to_image import build_colorizer, build_super_resolver
-from .dense import build_deep_autoencoder, build_dense_autoencoder
 from .denoising import build_denoising_autoencoder
+from .dense import build_deep_autoencoder, build_dense_autoencoder
+from .image_to_image import build_colorizer, build_super_resolver
 from .sparse import build_sparse_autoencoder
 from .training_data import check_training_data
 from .vae import VAE, build_vae
@@ -33,4 +41,4 @@ from .vae import VAE, build_vae
 __all__ = ["Autoencoder", "SwitchAutoencoder", "VAE", "build_dense_autoencoder", "build_deep_autoencoder",
            "build_conv_autoencoder", "build_sparse_autoencoder", "build_denoising_autoencoder",
            "build_contractive_autoencoder", "build_vae", "build_colorizer", "build_super_resolver",
-           "check_training_data"]
+           "check_training_data", "save_model", "load_model"]

@@ -2,18 +2,10 @@
 
 import keras
 
+from ..serialization import parts_config, parts_from_config, save_model
+from .blocks import check_images, is_in_memory
 
-def parts_config(owner, names):
-    """Config entries for the sub-models (or layers) ``names`` of ``owner``; ``None`` stays ``None``."""
-    return {n: None if getattr(owner, n) is None else keras.saving.serialize_keras_object(getattr(owner, n))
-            for n in names}
-
-
-def parts_from_config(config, names):
-    """Rebuild the sub-models ``names`` saved by :func:`parts_config`: returns ``(parts, rest of config)``."""
-    rest = dict(config)
-    parts = {n: rest.pop(n, None) for n in names}
-    return {n: None if v is None else keras.saving.deserialize_keras_object(v) for n, v in parts.items()}, rest
+__all__ = ["Autoencoder", "parts_config", "parts_from_config"]  # parts_*: re-exported for unsuplab.iic
 
 
 @keras.saving.register_keras_serializable(package="unsuplab")
@@ -22,8 +14,14 @@ class Autoencoder(keras.Model):
 
     Penalties (sparsity, contraction, KL) are added by layers inside the encoder
     with ``add_loss``, so ``compile(loss=...)`` + ``fit(x, x)`` trains every variant
-    on every backend.
+    on every backend. Every entry point that takes images (``fit`` and its ``validation_data``,
+    ``predict``, ``encode``, ``reconstruct``) checks in-memory arrays first, with one check
+    (:func:`~unsuplab.models.blocks.check_images`): float images in ``value_range``, the model's shape,
+    a batch axis, at least one image. Datasets and generators go to Keras unchecked.
     """
+
+    value_range = (0.0, 1.0)  # pixel range the inputs must lie in (None: any finite values)
+    needs_target = True  # fit(x, y): the reconstruction target is passed explicitly
 
     def __init__(self, encoder, decoder, **kwargs):
         super().__init__(**kwargs)
@@ -33,23 +31,70 @@ class Autoencoder(keras.Model):
     def call(self, inputs, training=None):
         return self.decoder(self.encoder(inputs, training=training), training=training)
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """``keras.Model.fit`` after checking in-memory data (shape, dtype, NaN) against the model's input."""
-        from .training_data import _is_array, check_training_data
+    # ------------------------------------------------------------------ input checks
 
-        if _is_array(x):
-            check_training_data(x, self, "x", value_range=None)
-        if _is_array(y):
-            check_training_data(y, self, "y", value_range=None)
+    def _input(self):
+        return (getattr(self, "pooling_encoder", None) or self.encoder).inputs[0]
+
+    def check_inputs(self, x, name="x"):
+        """``x`` as checked float32 images if it is in memory; datasets and generators unchanged."""
+        return check_images(x, self._input(), name, self.value_range) if is_in_memory(x) else x
+
+    def _check_target(self, y, name):
+        return check_images(y, self.decoder.outputs[0], name, None) if is_in_memory(y) else y
+
+    def _check_validation(self, data):
+        """``validation_data`` as Keras reads it: ``(x, y[, sample_weight])``, or ``x`` alone; arrays checked."""
+        if isinstance(data, (tuple, list)):
+            if not 1 <= len(data) <= 3:
+                raise ValueError(f"`validation_data` must be (x_val, y_val), got a sequence of {len(data)} items.")
+            x, y, rest = data[0], (data[1] if len(data) > 1 else None), tuple(data[2:])
+        elif is_in_memory(data):
+            x, y, rest = data, None, ()
+        else:
+            return data  # a dataset or generator: Keras reads it
+        if not is_in_memory(x):
+            return data
+        if y is None and self.needs_target:
+            raise ValueError("`validation_data` must be (x_val, y_val) for this model, e.g. (x_val, x_val).")
+        x = self.check_inputs(x, "validation_data[0]")
+        return (x, None if y is None else self._check_target(y, "validation_data[1]"), *rest)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.fit`` after checking in-memory data, before Keras builds its train function.
+
+        A wrong call raises here, so the model stays usable for the corrected call (on TensorFlow a
+        failed first trace would otherwise leave it broken until ``compile`` runs again).
+        """
+        if is_in_memory(x):
+            x = self.check_inputs(x, "x")
+            if y is None and self.needs_target:
+                raise ValueError("`y` is missing: train an autoencoder with fit(x, x) (the target is the input).")
+        if y is not None:
+            y = self._check_target(y, "y")
+        if "validation_data" in kwargs:
+            kwargs["validation_data"] = self._check_validation(kwargs["validation_data"])
         return super().fit(x, y, *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        """``keras.Model.predict`` after checking in-memory images."""
+        return super().predict(self.check_inputs(x), *args, **kwargs)
 
     def encode(self, x, batch_size=256):
         """The codes of ``x`` as a NumPy array."""
-        return self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        return self.encoder.predict(self.check_inputs(x), batch_size=batch_size, verbose=0)
 
     def reconstruct(self, x, batch_size=256):
         """The reconstructions of ``x`` as a NumPy array."""
         return self.predict(x, batch_size=batch_size, verbose=0)
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Save to ``filepath`` (``.keras``) atomically: see :func:`unsuplab.serialization.save_model`."""
+        if kwargs or str(filepath).endswith((".h5", ".hdf5")) or not overwrite:
+            return super().save(filepath, overwrite=overwrite, **kwargs)
+        save_model(self, filepath)
 
     _parts = ("encoder", "decoder")  # the sub-models saved in the config, in constructor order
 

@@ -4,9 +4,8 @@ import keras
 from keras import layers
 
 from ..layers import ContractiveDense, ContractiveEstimate
-from ..validation import positive_int
 from .base import Autoencoder
-from .dense import _check_shape, _sizes, dense_decoder, image_input
+from .blocks import check_activation, check_shape, check_units, check_weight, dense_decoder, image_input, sizes
 
 METHODS = ("closed_form", "estimate")
 
@@ -23,10 +22,13 @@ def build_contractive_autoencoder(input_shape=(28, 28, 1), code_size=32, hidden=
     Default ReLU: with an MSE loss and Adam, a one-layer sigmoid code saturates at 1 on mnist_small
     (measured: test MSE stuck at the mean image's, penalty or not); ``activation="sigmoid"`` is Rifai's.
     """
-    input_shape = _check_shape(input_shape)
-    code_size = positive_int(code_size, "code_size")
-    hidden = _sizes(hidden, "hidden")
-    decoder_hidden = tuple(reversed(hidden)) if decoder_hidden is None else _sizes(decoder_hidden, "decoder_hidden")
+    input_shape = check_shape(input_shape)
+    code_size = check_units(code_size, "code_size")
+    hidden = sizes(hidden, "hidden")
+    decoder_hidden = tuple(reversed(hidden)) if decoder_hidden is None else sizes(decoder_hidden, "decoder_hidden")
+    check_activation(activation)
+    check_activation(output_activation, "output_activation")
+    weight = check_weight(weight)
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {METHODS}, got {method!r}.")
     if method == "closed_form" and hidden:

@@ -14,10 +14,10 @@ the "where" that the code (the "what") does not hold.
 import keras
 from keras import layers
 
-from ..layers import MaxPoolingWithArgmax2D, MaxUnpooling2D, size_after_pooling
+from ..layers import MaxPoolingWithArgmax2D, MaxUnpooling2D
 from ..validation import positive_int
 from .base import Autoencoder
-from .dense import _check_shape, _sizes, image_input
+from .blocks import check_activation, check_shape, check_units, crop_to, image_input, sizes
 
 DECODERS = ("unpool", "upsample", "transpose")
 
@@ -45,12 +45,6 @@ class SwitchAutoencoder(Autoencoder):
         return self.pooling_encoder.predict(x, batch_size=batch_size, verbose=0)
 
 
-def _crop_to(h, size):
-    """Crop the bottom/right of ``h`` down to spatial ``size`` when upsampling overshot (7 -> 8 -> 7)."""
-    extra = (h.shape[1] - size[0], h.shape[2] - size[1])
-    return layers.Cropping2D(((0, extra[0]), (0, extra[1])))(h) if any(extra) else h
-
-
 def build_conv_autoencoder(input_shape=(28, 28, 1), filters=(32, 64), code_size=None, decoder="unpool",
                            kernel_size=3, activation="relu", output_activation="sigmoid", pool_size=2,
                            name=None, corruption=None):
@@ -60,8 +54,10 @@ def build_conv_autoencoder(input_shape=(28, 28, 1), filters=(32, 64), code_size=
     ``code_size=None``: the code is the last feature map; an int adds a dense bottleneck.
     ``decoder`` is ``"unpool"`` (returns a :class:`SwitchAutoencoder`), ``"upsample"`` or ``"transpose"``.
     """
-    input_shape = _check_shape(input_shape, rank=3)
-    filters = _sizes(filters, "filters")
+    input_shape = check_shape(input_shape, rank=3)
+    filters = sizes(filters, "filters")
+    check_activation(activation)
+    check_activation(output_activation, "output_activation")
     if not filters:
         raise ValueError("`filters` must name at least one convolution block, got ().")
     if decoder not in DECODERS:
@@ -74,15 +70,15 @@ def build_conv_autoencoder(input_shape=(28, 28, 1), filters=(32, 64), code_size=
         raise ValueError(f"`input_shape` {input_shape} is too small for {len(filters)} pooling blocks of size "
                          f"{pool_size} (needs height and width >= {need}); use fewer `filters`.")
     if code_size is not None:
-        code_size = positive_int(code_size, "code_size")
+        code_size = check_units(code_size, "code_size")
     name = name or f"conv_autoencoder_{decoder}"
 
     # encoder
     x, h = image_input(input_shape, corruption)
-    sizes, switches = [], []
+    map_sizes, switches = [], []
     for i, f in enumerate(filters):
         h = layers.Conv2D(f, kernel_size, padding="same", activation=activation, name=f"enc_conv_{i}")(h)
-        sizes.append((h.shape[1], h.shape[2]))
+        map_sizes.append((h.shape[1], h.shape[2]))
         if decoder == "unpool":
             h, s = MaxPoolingWithArgmax2D(pool_size, name=f"pool_{i}")(h)
             switches.append(s)
@@ -95,7 +91,8 @@ def build_conv_autoencoder(input_shape=(28, 28, 1), filters=(32, 64), code_size=
 
     # decoder: one upsampling step and one convolution per block, in reverse
     z = keras.Input(tuple(code.shape[1:]), name="code_in")
-    switch_inputs = [keras.Input(tuple(s.shape[1:]), dtype="int32", name=f"switches_{i}") for i, s in enumerate(switches)]
+    switch_inputs = [keras.Input(tuple(s.shape[1:]), dtype="int32", name=f"switches_{i}")
+                     for i, s in enumerate(switches)]
     h = z
     if code_size is not None:
         h = layers.Dense(map_shape[0] * map_shape[1] * map_shape[2], activation=activation, name="from_code")(h)
@@ -107,12 +104,12 @@ def build_conv_autoencoder(input_shape=(28, 28, 1), filters=(32, 64), code_size=
         if decoder == "transpose":
             h = layers.Conv2DTranspose(f, kernel_size, strides=pool_size, padding="same", activation=act,
                                        name=f"dec_tconv_{i}")(h)
-            h = _crop_to(h, sizes[i])
+            h = crop_to(h, map_sizes[i])
             continue
         if decoder == "unpool":
-            h = MaxUnpooling2D(pool_size, size=sizes[i], name=f"unpool_{i}")([h, switch_inputs[i]])
+            h = MaxUnpooling2D(pool_size, size=map_sizes[i], name=f"unpool_{i}")([h, switch_inputs[i]])
         else:
-            h = _crop_to(layers.UpSampling2D(pool_size, name=f"upsample_{i}")(h), sizes[i])
+            h = crop_to(layers.UpSampling2D(pool_size, name=f"upsample_{i}")(h), map_sizes[i])
         h = layers.Conv2D(f, kernel_size, padding="same", activation=act, name=f"dec_conv_{i}")(h)
     decoder_model = keras.Model([z, *switch_inputs] if switches else z, h, name="decoder")
     if decoder == "unpool":

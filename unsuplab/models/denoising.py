@@ -2,7 +2,7 @@
 
 Two forms: a :class:`~unsuplab.layers.Corruption` layer in front of the encoder (this builder,
 or ``corruption=`` on any builder), trained with ``fit(x, x)``; or corrupt once with
-:func:`unsuplab.layers.corrupt` and train any autoencoder with ``fit(x_noisy, x)``.
+:func:`unsuplab.degrade.corrupt` and train any autoencoder with ``fit(x_noisy, x)``.
 """
 
 from ..layers import Corruption

@@ -7,6 +7,7 @@ They are plain functional ``keras.Model`` objects built from stock layers and sa
 import keras
 from keras import layers
 
+from ..layers import ImageShapeCheck
 from ..validation import positive_int
 
 
@@ -15,16 +16,17 @@ def build_colorizer(width=16):
 
     An encoder-decoder with one stride-2 stage and a skip that hands the input L back to the last layer,
     trained with MSE on ab (the regression form of Zhang, Isola and Efros, "Colorful image colorization",
-    ECCV 2016; they classify quantised ab instead). Input (batch, H, W, 1) with even H and W;
-    output (batch, H, W, 2) through ``tanh``.
+    ECCV 2016; they classify quantised ab instead). Input (batch, H, W, 1) with even H and W (other
+    inputs get a clear error from :class:`~unsuplab.layers.ImageShapeCheck`); output (batch, H, W, 2) through ``tanh``.
     """
     width = positive_int(width, "width")
     lightness = keras.Input((None, None, 1), name="L")
-    h = layers.Conv2D(width, 3, padding="same", activation="relu")(lightness)
+    checked = ImageShapeCheck(1, multiple=2, name="L_check")(lightness)
+    h = layers.Conv2D(width, 3, padding="same", activation="relu")(checked)
     h = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu")(h)
     h = layers.Conv2D(2 * width, 3, padding="same", activation="relu")(h)
     h = layers.UpSampling2D(2)(h)
-    h = layers.Concatenate()([h, lightness])
+    h = layers.Concatenate()([h, checked])
     h = layers.Conv2D(width, 3, padding="same", activation="relu")(h)
     ab = layers.Conv2D(2, 3, padding="same", activation="tanh", name="ab")(h)
     return keras.Model(lightness, ab, name="colorizer")

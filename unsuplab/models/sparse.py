@@ -1,6 +1,7 @@
 """Sparse autoencoders: an L1 or KL sparsity penalty on the code (Ng, CS294A notes; Goodfellow et al., 2016, 14.2.1)."""
 
 from ..layers import KLSparsity, L1Sparsity
+from .blocks import check_weight
 from .dense import build_dense_autoencoder
 
 PENALTIES = ("l1", "kl")
@@ -18,10 +19,10 @@ def build_sparse_autoencoder(input_shape=(28, 28, 1), code_size=64, hidden=(256,
     if penalty not in PENALTIES:
         raise ValueError(f"`penalty` must be one of {PENALTIES}, got {penalty!r}.")
     if penalty == "l1":
-        weight = 1e-4 if weight is None else weight
+        weight = 1e-4 if weight is None else check_weight(weight)
         code_activation, layer = "relu", L1Sparsity(weight, name="l1_sparsity")
     else:
-        weight = 1e-3 if weight is None else weight
+        weight = 1e-3 if weight is None else check_weight(weight)
         code_activation, layer = "sigmoid", KLSparsity(rho, weight, name="kl_sparsity")
     return build_dense_autoencoder(input_shape, code_size, hidden, activation, code_activation, output_activation,
                                    decoder_hidden, name=name, corruption=corruption, code_layers=[layer])

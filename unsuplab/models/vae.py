@@ -1,9 +1,10 @@
 """Variational autoencoder (Kingma and Welling, 2014), dense or convolutional, with beta (Higgins et al., 2017).
 
-Loss per sample: ``-log p(x | z) + beta * KL(q(z | x) || N(0, I))``; the KL is added by the
-:class:`~unsuplab.layers.Sampling` layer, the reconstruction term in :meth:`VAE.compute_loss`,
-so ``compile(optimizer)`` + ``fit(x)`` works on every backend. The ELBO (beta = 1, in nats per
-image, higher is better) is reported as the metric ``elbo`` (and ``val_elbo``).
+Loss per sample: ``-log p(x | z) + beta * KL(q(z | x) || N(0, I))``; the weighted KL is added by the
+:class:`~unsuplab.layers.Sampling` layer (``add_loss``, summed in by Keras with any other added loss),
+the reconstruction term in :meth:`VAE.compute_loss`, so ``compile(optimizer)`` + ``fit(x)`` works on
+every backend. The ELBO (beta = 1, in nats per image, higher is better) is computed from its own
+explicit KL and reported per sample as the metric ``elbo`` (and ``val_elbo``).
 """
 
 import keras
@@ -14,9 +15,7 @@ from .. import losses
 from ..layers import Sampling
 from ..validation import positive_int
 from .base import Autoencoder
-from .conv import _crop_to
-from .dense import _check_shape, _sizes, image_input
-from .training_data import _is_array, check_training_data
+from .blocks import check_activation, check_shape, check_units, crop_to, image_input, sizes
 
 RECONSTRUCTIONS = ("bernoulli", "gaussian")
 
@@ -36,12 +35,16 @@ class VAE(Autoencoder):
         if not float(sigma) > 0:
             raise ValueError(f"`sigma` must be > 0, got {sigma}.")
         self.reconstruction, self.sigma = reconstruction, float(sigma)
-        samplers = [layer for layer in encoder._flatten_layers() if isinstance(layer, Sampling)]
+        self.value_range = (0.0, 1.0) if reconstruction == "bernoulli" else None
+        samplers = [layer for layer in _all_layers(encoder) if isinstance(layer, Sampling)]
         if len(samplers) != 1:
             raise ValueError(f"`encoder` must contain exactly one Sampling layer, found {len(samplers)}.")
         self.beta = samplers[0].beta
         self.latent_dim = int(decoder.inputs[0].shape[-1])
         self.elbo_tracker = keras.metrics.Mean(name="elbo")
+        self._posterior = None
+
+    needs_target = False  # fit(x): the target is the input
 
     @property
     def sampler(self):
@@ -50,6 +53,7 @@ class VAE(Autoencoder):
 
     def call(self, inputs, training=None):
         z_mean, z_log_var, z = self.encoder(inputs, training=training)
+        self._posterior = (z_mean, z_log_var)  # read by compute_loss in the same (traced) step
         return self.decoder(z, training=training)
 
     def reconstruction_nll(self, x, x_hat):
@@ -59,27 +63,21 @@ class VAE(Autoencoder):
         return losses.gaussian_nll(x, x_hat, self.sigma)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        target = x if y is None else y
-        nll = ops.mean(self.reconstruction_nll(target, y_pred))
-        weighted_kl = ops.sum(ops.stack([ops.convert_to_tensor(l, "float32") for l in self.losses])) if self.losses else 0.0
-        self.elbo_tracker.update_state(-(nll + weighted_kl / self.beta))
-        return nll + weighted_kl
+        """``mean(-log p(x|z))`` + every added loss (the Sampling layer's ``beta * KL``, summed in by Keras).
 
-    def fit(self, x=None, y=None, *args, **kwargs):
-        """``keras.Model.fit`` after :func:`check_training_data` (also on ``validation_data``)."""
-        value_range = (0.0, 1.0) if self.reconstruction == "bernoulli" else None
-        if _is_array(x):
-            check_training_data(x, self, "x", value_range)
-        validation = kwargs.get("validation_data")
-        if isinstance(validation, (tuple, list)) and len(validation) and _is_array(validation[0]):
-            check_training_data(validation[0], self, "validation_data", value_range)
-        elif _is_array(validation):
-            check_training_data(validation, self, "validation_data", value_range)
-        return super().fit(x, y, *args, **kwargs)
+        The ``elbo`` metric gets ``-(nll + KL)`` per sample, with the KL computed here from the posterior,
+        so it is the beta = 1 ELBO whatever ``beta`` or other added losses are, weighted by batch size.
+        """
+        target = x if y is None else y
+        nll = self.reconstruction_nll(target, y_pred)
+        kl = losses.gaussian_kl(*self._posterior)
+        self.elbo_tracker.update_state(-(nll + ops.cast(kl, nll.dtype)))
+        added = super().compute_loss(x, y, y_pred, sample_weight, training)  # sums self.losses
+        return ops.mean(nll) + ops.cast(added, nll.dtype)
 
     def reconstruct(self, x, batch_size=256):
         """Reconstructions decoded from the posterior mean ``z_mean`` (deterministic)."""
-        z_mean = self.encoder.predict(x, batch_size=batch_size, verbose=0)[0]
+        z_mean = self.encoder.predict(self.check_inputs(x), batch_size=batch_size, verbose=0)[0]
         return self.decoder.predict(z_mean, batch_size=batch_size, verbose=0)
 
     def generate(self, n=16, seed=0):
@@ -92,6 +90,14 @@ class VAE(Autoencoder):
         return {**super().get_config(), "reconstruction": self.reconstruction, "sigma": self.sigma}
 
 
+def _all_layers(model):
+    """Every layer inside ``model``, nested models included."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _all_layers(layer)
+
+
 def build_vae(input_shape=(28, 28, 1), latent_dim=2, hidden=(512,), conv=False, beta=1.0,
               reconstruction="bernoulli", sigma=0.1, filters=(32, 64), activation="relu", seed=None,
               name="vae", corruption=None):
@@ -101,10 +107,11 @@ def build_vae(input_shape=(28, 28, 1), latent_dim=2, hidden=(512,), conv=False, 
     ``filters`` before ``hidden`` and transposed ones after (the keras.io VAE shape). ``beta`` > 0
     weights the KL; ``reconstruction`` is ``"bernoulli"`` (images in [0, 1]) or ``"gaussian"``.
     """
-    input_shape = _check_shape(input_shape, rank=3 if conv else None)
-    latent_dim = positive_int(latent_dim, "latent_dim")
-    hidden = _sizes(hidden, "hidden")
-    filters = _sizes(filters, "filters") if conv else ()
+    input_shape = check_shape(input_shape, rank=3 if conv else None)
+    latent_dim = check_units(latent_dim, "latent_dim")
+    hidden = sizes(hidden, "hidden")
+    filters = sizes(filters, "filters") if conv else ()
+    check_activation(activation)
     if conv and not filters:
         raise ValueError("`filters` must name at least one convolution when conv=True, got ().")
     if reconstruction not in RECONSTRUCTIONS:
@@ -114,9 +121,9 @@ def build_vae(input_shape=(28, 28, 1), latent_dim=2, hidden=(512,), conv=False, 
                          "use fewer `filters`.")
 
     x, h = image_input(input_shape, corruption)
-    sizes = []
+    map_sizes = []
     for i, f in enumerate(filters):
-        sizes.append(tuple(h.shape[1:3]))
+        map_sizes.append(tuple(h.shape[1:3]))
         h = layers.Conv2D(f, 3, strides=2, padding="same", activation=activation, name=f"enc_conv_{i}")(h)
     map_shape = tuple(h.shape[1:])
     h = layers.Flatten()(h)
@@ -138,7 +145,7 @@ def build_vae(input_shape=(28, 28, 1), latent_dim=2, hidden=(512,), conv=False, 
         for step, i in enumerate(reversed(range(len(filters)))):
             h = layers.Conv2DTranspose(out_filters[step], 3, strides=2, padding="same", activation=activation,
                                        name=f"dec_tconv_{i}")(h)
-            h = _crop_to(h, sizes[i])
+            h = crop_to(h, map_sizes[i])
         out = layers.Conv2D(input_shape[-1], 3, padding="same", activation="sigmoid", name="pixels")(h)
     else:
         out = layers.Dense(int(np.prod(input_shape)), activation="sigmoid", name="pixels")(h)

@@ -1,0 +1,47 @@
+"""Scale-out path: an autoencoder trains under ``keras.distribution.DataParallel`` (JAX, 2 virtual CPU devices)
+and reaches the same losses as on one device. Runs in a subprocess so the device flag touches no other test."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import pytest
+
+SCRIPT = textwrap.dedent("""
+    import json
+    import keras
+    import numpy as np
+    from unsuplab.models import build_dense_autoencoder
+
+    x = np.random.default_rng(0).random((64, 28, 28, 1)).astype("float32")
+
+    def train():
+        keras.utils.set_random_seed(0)
+        model = build_dense_autoencoder(code_size=8, hidden=(32,))
+        model.compile(keras.optimizers.Adam(1e-2), "mse")
+        return model.fit(x, x, epochs=3, batch_size=16, shuffle=False, verbose=0).history["loss"]
+
+    single = train()
+    devices = keras.distribution.list_devices("cpu")
+    assert len(devices) == 2, devices
+    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    parallel = train()
+    print(json.dumps({"single": single, "parallel": parallel}))
+""")
+
+
+@pytest.mark.skipif(keras.backend.backend() != "jax", reason="keras.distribution runs on the JAX backend")
+def test_data_parallel_on_two_devices_matches_one_device():
+    import json
+
+    import numpy as np
+
+    env = {**os.environ, "KERAS_BACKEND": "jax", "XLA_FLAGS": "--xla_force_host_platform_device_count=2",
+           "JAX_PLATFORMS": "cpu"}
+    done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    losses = json.loads(done.stdout.strip().splitlines()[-1])
+    assert losses["parallel"][-1] < losses["parallel"][0]  # it trains
+    np.testing.assert_allclose(losses["parallel"], losses["single"], rtol=1e-3)
