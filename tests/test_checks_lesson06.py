@@ -66,3 +66,113 @@ def test_keras_answer_runs_on_the_current_backend():
     x, w, b, want = check.sigmoid_layer_problem(seed=1)
     got = _keras_penalty(*(keras.ops.convert_to_tensor(v.astype("float32")) for v in (x, w, b)))
     np.testing.assert_allclose(ops.convert_to_numpy(got), want, rtol=1e-4)
+
+
+# ----------------------------------------------------------------------------- Exercise 1: the penalty as a layer
+
+def _relu_layer(penalty=None, add=1, output=None):
+    """A ReLU Dense subclass whose call adds ``penalty(layer, code)`` ``add`` times (the right one by default)."""
+
+    def right(layer, code):
+        slope = ops.cast(code > 0, code.dtype)
+        return layer.weight * ops.mean(ops.sum(slope * ops.sum(ops.square(layer.kernel), axis=0), axis=-1))
+
+    class Layer(keras.layers.Dense):
+        def __init__(self, units, weight=1e-3, **kwargs):
+            super().__init__(units, activation="relu", **kwargs)
+            self.weight = weight
+
+        def call(self, inputs):
+            code = super().call(inputs)
+            for _ in range(add):
+                self.add_loss((penalty or right)(self, code))
+            return code if output is None else output(self, code)
+
+    return Layer
+
+
+def _slope(code):
+    return ops.cast(code > 0, code.dtype)
+
+
+def _norms(layer):
+    return ops.sum(ops.square(layer.kernel), axis=0)
+
+
+class RightLayer(keras.layers.Dense):
+    def __init__(self, units, weight=1e-3, **kwargs):
+        super().__init__(units, activation="relu", **kwargs)
+        self.weight = weight
+
+    def call(self, inputs):
+        code = super().call(inputs)
+        penalty = ops.sum(ops.cast(code > 0, code.dtype) * ops.sum(ops.square(self.kernel), axis=0), axis=-1)
+        self.add_loss(self.weight * ops.mean(penalty))
+        return code
+
+
+class TodoLayer(keras.layers.Dense):
+    def __init__(self, units, weight=1e-3, **kwargs):
+        super().__init__(units, activation="relu", **kwargs)
+        self.weight = weight
+
+    def call(self, inputs):
+        raise NotImplementedError()
+
+
+class TensorFlowLayer(RightLayer):
+    def call(self, inputs):
+        code = super().call(inputs)
+        return tf.identity(code)  # noqa: F821  (never runs: the check reads the source first)
+
+
+def test_relu_problem_stays_off_the_kink_and_mixes_active_and_inactive_units():
+    x, w, b, want = check.relu_layer_problem()
+    a = x @ w + b
+    assert np.abs(a).min() > 1e-2 and 0.2 < (a > 0).mean() < 0.8
+    closed = np.sum((a > 0) * np.sum(w ** 2, axis=0), axis=1)
+    np.testing.assert_allclose(want, closed, rtol=1e-6)
+
+
+def test_layer_check_accepts_the_right_layer(capsys):
+    assert check.contractive_layer(RightLayer)
+    assert "[ok]" in capsys.readouterr().out
+    assert check.contractive_layer(_relu_layer())
+
+
+@pytest.mark.parametrize("layer, says", [
+    (_relu_layer(add=0), "not added"),
+    (_relu_layer(add=2), "add the penalty once"),
+    (_relu_layer(lambda l, c: ops.mean(ops.sum(_slope(c) * _norms(l), axis=-1))), "without its weight"),
+    (_relu_layer(lambda l, c: l.weight * ops.sum(_slope(c) * _norms(l))), "summed the penalty over the batch"),
+    (_relu_layer(lambda l, c: l.weight * ops.mean(ops.sqrt(ops.sum(_slope(c) * _norms(l), axis=-1)))), "its square"),
+    (_relu_layer(lambda l, c: l.weight * ops.sum(_norms(l))), "slope is missing"),
+    (_relu_layer(lambda l, c: l.weight * ops.mean(ops.sum(c * _norms(l), axis=-1))), "not h_j"),
+    (_relu_layer(lambda l, c: l.weight * ops.mean(ops.sum(_slope(c) * ops.sum(ops.abs(l.kernel), axis=0), axis=-1))),
+     "square the weights"),
+    (_relu_layer(lambda l, c: l.weight * ops.mean(ops.sum(_slope(c), axis=-1)) * ops.sum(ops.square(l.kernel))),
+     "whole kernel"),
+    (_relu_layer(lambda l, c: l.weight * ops.mean(ops.sum(_slope(c) * ops.sum(ops.square(ops.stop_gradient(l.kernel)),
+                                                                             axis=0), axis=-1))), "no gradient"),
+    (_relu_layer(lambda l, c: 3 * l.weight * ops.mean(ops.sum(_slope(c) * _norms(l), axis=-1))), "expected"),
+    (_relu_layer(output=lambda l, c: ops.sum(c, axis=-1, keepdims=True)), "should have shape"),
+    (_relu_layer(output=lambda l, c: None), "returns None"),
+    (_relu_layer(lambda l, c: l.weight * ops.log(-ops.mean(ops.sum(_slope(c) * _norms(l), axis=-1)))), "NaN"),
+    (TensorFlowLayer, "only runs on one backend"),
+])
+def test_layer_check_names_each_mistake(layer, says):
+    result = check.contractive_layer(layer)
+    assert result.status == "wrong" and says in result.message, result.message
+
+
+def test_layer_check_sees_a_numpy_penalty_that_cuts_the_gradient():
+    def numpy_penalty(layer, code):
+        kernel, h = ops.convert_to_numpy(layer.kernel), ops.convert_to_numpy(code)
+        return float(layer.weight * np.mean(np.sum((h > 0) * np.sum(kernel ** 2, axis=0), axis=-1)))
+
+    result = check.contractive_layer(_relu_layer(numpy_penalty))
+    assert result.status == "wrong" and "gradient" in result.message, result.message
+
+
+def test_layer_check_waits_for_an_unfinished_layer():
+    assert check.contractive_layer(TodoLayer).status == "todo"

@@ -4,7 +4,8 @@ import math
 
 import numpy as np
 
-from . import Wrong, exercise, to_numpy
+from . import Wrong, exercise, expect_close, to_numpy
+from .lesson06 import backend_specific_call
 
 # Three latent dimensions with different means and standard deviations 1, 0.5 and 2.
 _MEAN = np.array([1.5, -2.0, 0.0], "float32")
@@ -34,11 +35,13 @@ def _statistics(student_fn):
     return z.mean(axis=0), z.std(axis=0)
 
 
-def _probe_step(student_fn, lr=0.1):
+def _probe_step(student_fn, lr=0.1, layer_class=None, beta=1.0):
     """One SGD step on ``mean(z ** 2)`` with ``z_mean``, ``z_log_var`` as trainable weights; returns their changes.
 
     Uses only ``keras.Model.train_on_batch``, so it runs on every backend. In expectation the
     gradients are ``2 mu / d`` and ``sigma^2 / d`` (d dimensions), since ``E z^2 = mu^2 + exp(log_var)``.
+    With ``layer_class`` the probe samples with ``layer_class(beta=beta, seed=1)`` instead, whose added KL
+    contributes ``beta * mu`` and ``beta * (sigma^2 - 1) / 2`` more.
     """
     import keras
 
@@ -48,9 +51,12 @@ def _probe_step(student_fn, lr=0.1):
             self.mu = self.add_weight(shape=(len(_MEAN),), initializer=keras.initializers.Constant(_MEAN))
             self.log_var = self.add_weight(shape=(len(_MEAN),), initializer=keras.initializers.Constant(_LOG_VAR))
             self.seed = keras.random.SeedGenerator(1)
+            self.sampler = None if layer_class is None else layer_class(beta=beta, seed=1)
 
         def call(self, inputs):
             ones = keras.ops.ones_like(inputs)  # (n, 1): broadcast the weights to a batch
+            if self.sampler is not None:
+                return self.sampler([ones * self.mu, ones * self.log_var])
             return student_fn(ones * self.mu, ones * self.log_var, self.seed)
 
     probe = Probe()
@@ -156,3 +162,133 @@ def beta_sweep(student_fn, x_train, x_test, betas=(0.1, 1.0, 10.0), epochs=3):
         raise Wrong("the reconstruction term -log p(x|z) should grow as beta grows (less information "
                     f"passes through z), yours is {_r(recs, 2)}.")
     return "a larger beta gives a smaller KL (codes closer to the prior) and a worse reconstruction."
+
+
+# ----------------------------------------------------------------------------- Exercise 1: the Sampling layer
+
+# A small batch with a different posterior per row, for the KL's closed form.
+_KL_MEAN = np.array([[0.5, -1.0, 0.0], [2.0, 0.3, -0.7], [0.0, 0.0, 0.0], [-1.5, 1.0, 0.2]], "float32")
+_KL_LOG_VAR = np.array([[0.0, -1.0, 0.5], [0.3, 0.0, -2.0], [0.0, 0.0, 0.0], [1.0, -0.5, 0.1]], "float32")
+
+
+def gaussian_kl_reference(z_mean, z_log_var):
+    """``KL(N(mu, sigma^2) || N(0, I)) = 1/2 sum_j (mu_j^2 + sigma_j^2 - log sigma_j^2 - 1)`` per row, in NumPy."""
+    m, lv = np.asarray(z_mean, "float64"), np.asarray(z_log_var, "float64")
+    return 0.5 * np.sum(m ** 2 + np.exp(lv) - lv - 1.0, axis=-1)
+
+
+def _call_layer(layer, z_mean, z_log_var):
+    import keras
+
+    try:
+        return layer([keras.ops.convert_to_tensor(z_mean), keras.ops.convert_to_tensor(z_log_var)])
+    except ValueError as exc:
+        if "add_loss" not in str(exc):
+            raise
+        raise Wrong("add_loss received a plain number: compute the KL as a tensor with keras.ops from z_mean and "
+                    "z_log_var (NumPy, float() or .numpy() cut the gradient).") from exc
+
+
+def _kl_added(layer_class, beta=0.3):
+    """The losses one call of a fresh ``layer_class(beta=beta)`` adds on the small batch, and the right value."""
+    layer = layer_class(beta=beta, seed=0)
+    _call_layer(layer, _KL_MEAN, _KL_LOG_VAR)
+    return [float(to_numpy(v)) for v in layer.losses], beta * gaussian_kl_reference(_KL_MEAN, _KL_LOG_VAR).mean()
+
+
+def _kl_mistakes(beta):
+    m, lv = _KL_MEAN.astype("float64"), _KL_LOG_VAR.astype("float64")
+    kl = gaussian_kl_reference(m, lv)
+    d = m.shape[1]
+    return [
+        (kl.mean(), "the KL you added is not weighted by beta: add self.beta * mean(KL)."),
+        (beta * kl.sum(), "you summed the KL over the batch; take its mean over the batch, like the reconstruction "
+                          "term (a sum makes the weight depend on the batch size)."),
+        (-beta * kl.mean(), "your KL is negative, but a KL divergence never is: "
+                            "KL = -0.5 * sum(1 + log_var - mean^2 - exp(log_var))."),
+        (2 * beta * kl.mean(), "the factor 1/2 is missing: KL = -0.5 * sum(1 + log_var - mean^2 - exp(log_var))."),
+        (beta * np.mean(0.5 * np.sum(m ** 2 + np.exp(0.5 * lv) - lv - 1, axis=-1)),
+         "exp(z_log_var) is the variance sigma^2 that the KL needs, not exp(0.5 * z_log_var) (the std)."),
+        (beta * np.mean(0.5 * np.sum(m ** 2 + np.exp(lv) - lv, axis=-1)),
+         "the '- 1' (one per latent dimension) is missing: KL = -0.5 * sum(1 + log_var - mean^2 - exp(log_var))."),
+        (beta * np.mean(0.5 * np.sum(np.exp(lv) - lv - 1, axis=-1)),
+         "the mean^2 term is missing: KL = -0.5 * sum(1 + log_var - mean^2 - exp(log_var))."),
+        (beta * kl.mean() / d, "sum the KL over the latent dimensions (then average over the batch), "
+                               "not average over them."),
+    ]
+
+
+@exercise("Exercise 1 (the Sampling layer: reparameterisation and KL)")
+def sampling_layer(layer_class):
+    """``layer_class(beta=..., seed=...)`` called on ``[z_mean, z_log_var]`` returns
+    ``z = z_mean + exp(z_log_var / 2) * eps`` and adds ``beta * mean_batch KL(q(z|x) || N(0, I))`` with ``add_loss``;
+    gradients of both the sample and the KL must reach ``z_mean`` and ``z_log_var``."""
+    found = backend_specific_call(layer_class)
+    if found:
+        raise Wrong(f"your layer uses {found!r}, which only runs on one backend; use keras.ops and keras.random "
+                    "so it runs on TensorFlow, JAX and PyTorch.")
+    mean, std = _statistics(lambda m, lv, seed: _call_layer(layer_class(beta=1.0, seed=0), m, lv))
+    std_want = np.exp(0.5 * _LOG_VAR)
+    if np.allclose(std, 0, atol=1e-3):
+        raise Wrong("z has no noise: multiply exp(0.5 * z_log_var) by eps ~ N(0, I) from keras.random.normal "
+                    "(with seed=self.seed_generator).")
+    if np.allclose(mean, 0, atol=0.06) and not np.allclose(_MEAN, 0):
+        raise Wrong(f"the samples average {_r(mean, 2)}, not z_mean = {_r(_MEAN, 2)}: add z_mean.")
+    if not np.allclose(mean, _MEAN, atol=0.06):
+        raise Wrong(f"the samples average {_r(mean, 2)}, they should average z_mean = {_r(_MEAN, 2)}.")
+    if np.allclose(std, np.exp(_LOG_VAR), rtol=0.05):
+        raise Wrong("the spread is exp(z_log_var), the variance; the standard deviation is exp(0.5 * z_log_var).")
+    if not np.allclose(std, std_want, rtol=0.05):
+        raise Wrong(f"the samples' standard deviations are {_r(std, 3)}, "
+                    f"they should be exp(0.5 * z_log_var) = {_r(std_want, 3)}.")
+
+    beta = 0.3  # no two of the usual slips give the same number at this beta and batch size (4)
+    added, want = _kl_added(layer_class, beta)
+    if not added:
+        raise Wrong("the KL term is not added to the loss: call self.add_loss(self.beta * mean(KL)) inside call, "
+                    "so that fit() minimises it with the reconstruction term.")
+    if len(added) > 1:
+        raise Wrong(f"call added {len(added)} losses ({[round(v, 4) for v in added]}); add the KL term once.")
+    got = added[0]
+    if not np.isclose(got, want, rtol=1e-4):
+        for candidate, message in _kl_mistakes(beta):
+            if np.isclose(got, candidate, rtol=1e-4):
+                raise Wrong(message)
+    expect_close(got, want, f"the loss your layer adds with beta={beta} (beta * batch mean of the KL)", rtol=1e-4)
+
+    lr, d, b = 0.1, len(_MEAN), 1.0
+    try:
+        d_mean, d_log_var = _probe_step(None, lr, layer_class=layer_class, beta=b)
+    except NotImplementedError:
+        raise
+    except Wrong:
+        raise
+    except Exception as exc:
+        while (exc.__cause__ or exc.__context__) is not None:  # the student's error, not Keras' wrapper
+            exc = exc.__cause__ or exc.__context__
+        raise Wrong(f"no gradient can flow through your layer ({type(exc).__name__}: {str(exc)[:120]}). "
+                    "Compute z and the KL with keras.ops and keras.random only, no NumPy.") from exc
+    sigma2 = np.exp(_LOG_VAR)
+    from_z_mean, from_kl_mean = -lr * 2 * _MEAN / d, -lr * b * _MEAN
+    from_z_lv, from_kl_lv = -lr * sigma2 / d, -lr * b * 0.5 * (sigma2 - 1)
+    if np.allclose(d_mean, 0, atol=1e-6) and np.allclose(d_log_var, 0, atol=1e-6):
+        raise Wrong("no gradient reaches z_mean or z_log_var: compute z and the KL with keras.ops and keras.random "
+                    "only (NumPy or ops.stop_gradient cut the graph).")
+    if np.allclose(d_mean, from_kl_mean, rtol=0.1, atol=2e-3):
+        raise Wrong("no gradient reaches z_mean through z (only through the KL): add z_mean itself to the noise, "
+                    "inside the graph (not a NumPy copy or a stopped gradient).")
+    if np.allclose(d_mean, from_z_mean, rtol=0.1, atol=2e-3):
+        raise Wrong("the KL's gradient does not reach z_mean: compute the KL from z_mean and z_log_var with "
+                    "keras.ops (no NumPy, no stop_gradient).")
+    if not np.allclose(d_mean, from_z_mean + from_kl_mean, rtol=0.25, atol=0.01):
+        raise Wrong(f"the gradient with respect to z_mean is wrong (one SGD step moved it by {_r(d_mean, 4)}, "
+                    f"expected about {_r(from_z_mean + from_kl_mean, 4)}).")
+    if np.allclose(d_log_var, from_kl_lv, rtol=0.1, atol=2e-3):
+        raise Wrong("no gradient reaches z_log_var through z: scale the noise by exp(0.5 * z_log_var) inside the "
+                    "graph, not by a constant or a stopped gradient.")
+    if not np.allclose(d_log_var, from_z_lv + from_kl_lv, rtol=0.25, atol=3e-3):
+        raise Wrong(f"the gradient with respect to z_log_var is wrong (one SGD step moved it by {_r(d_log_var, 4)}, "
+                    f"expected about {_r(from_z_lv + from_kl_lv, 4)}).")
+    return (f"over {_DRAWS} draws the means are {_r(mean, 2)} and the standard deviations {_r(std, 2)}; "
+            f"the KL you add ({got:.4f} at beta={beta}) matches the closed form, and gradients of z and of the KL "
+            "reach both z_mean and z_log_var.")
