@@ -2,10 +2,11 @@
 
 Commands (``python -m unsuplab.lessontool COMMAND`` or ``unsuplab-lessons COMMAND``):
 
-  build           regenerate lessons/ from solutions/ (and strip outputs from solutions/)
+  build           regenerate lessons/ from solutions/ (strip outputs, write nbgrader metadata);
+                  never overwrites an edited lesson (``--backup`` moves it aside instead)
   check           fail if lessons/ differs from what build would write, or a notebook has outputs
   run DIR...      execute notebooks headless and write them as HTML (``--html build/html``)
-  import PY NB    turn a ``# %%`` script into a notebook (an authoring convenience)
+  import PY NB    turn a ``# %%`` script into a notebook (``--force`` to replace an existing one)
 
 Marker syntax is nbgrader's, so instructors can reuse the notebooks there.
 In a code cell::
@@ -20,12 +21,27 @@ indentation. A solution block must sit inside a function: the placeholder then
 raises only when the check cell calls it, so the rest of the lesson runs on when
 an exercise is left undone. In a markdown cell the block becomes ``YOUR ANSWER HERE``.
 Cells whose first line is ``# SOLUTION ONLY`` are dropped from the lesson.
+
+nbgrader (the grading engine, see docs/instructors.md): build writes nbgrader cell
+metadata from the markers. A cell with a solution block is a solution cell; the code
+cell after it that calls ``check.NAME(...)`` is an autograded test cell (``grade_id``
+``check_NAME``, locked) worth N points from its ``# points: N`` line (build adds
+``# points: 1`` where there is none, so the lesson states the points); a written answer
+(a markdown solution block) is a manually graded cell worth 0 points; the cell that
+imports the checks is locked. lessons/ then equals what ``nbgrader generate_assignment``
+releases, cell for cell.
+
+A lesson that someone edited is never overwritten: build refuses (or, with
+``--backup``, moves it aside to a timestamped file and says where).
 """
 
 import argparse
 import copy
+import hashlib
+import json
 import re
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -36,16 +52,41 @@ SOLUTION_ONLY = "# SOLUTION ONLY"
 CODE_PLACEHOLDER = ["# YOUR CODE HERE", "raise NotImplementedError()"]
 MARKDOWN_PLACEHOLDER = "YOUR ANSWER HERE"
 NB_VERSION = 4
+CHECK_CALL = re.compile(r"^check\.(\w+)\(", re.M)
+CHECK_IMPORT = re.compile(r"^from unsuplab\.checks import \w+ as check\b", re.M)
+POINTS = re.compile(r"^# points: *(\S+) *$", re.M)
+NEAR_MARKER = re.compile(r"^\s*#+\s*(begin|end)\s*solution\b|^\s*#+\s*solution\s*only\b", re.I)
+SCHEMA = 3
 
 
 class LessonError(ValueError):
     """A notebook in solutions/ breaks the marker rules."""
 
 
+def _enclosing_headers(lines, number):
+    """The block headers (``def``, ``for``, ``class``...) that enclose line ``number`` (1-based), innermost first."""
+    line = lines[number - 1]
+    indent = len(line) - len(line.lstrip())
+    headers = []
+    for previous in reversed(lines[: number - 1]):
+        stripped = previous.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        level = len(previous) - len(previous.lstrip())
+        if level < indent:
+            headers.append(stripped)
+            indent = level
+    return headers
+
+
 def _strip_block(source, where, markdown):
     out, inside, indent = [], False, ""
-    for number, line in enumerate(source.splitlines(), 1):
+    lines = source.splitlines()
+    for number, line in enumerate(lines, 1):
         stripped = line.strip()
+        if stripped not in (BEGIN, END) and NEAR_MARKER.match(line):
+            raise LessonError(f"{where}, line {number}: {stripped!r} looks like a marker but is not spelt "
+                              f"exactly '{BEGIN}', '{END}' or '{SOLUTION_ONLY}' (upper case, one space).")
         if stripped == BEGIN:
             if inside:
                 raise LessonError(f"{where}, line {number}: nested '{BEGIN}'.")
@@ -53,10 +94,12 @@ def _strip_block(source, where, markdown):
             if markdown:
                 out.append(MARKDOWN_PLACEHOLDER)
             else:
-                if not indent:
+                headers = _enclosing_headers(lines, number)
+                if not any(h.startswith(("def ", "async def ")) for h in headers):
+                    under = f" (it sits under {headers[0]!r})" if headers else ""
                     raise LessonError(
-                        f"{where}, line {number}: a solution block must sit inside a function "
-                        "(indented), so the lesson still runs when the exercise is left undone.")
+                        f"{where}, line {number}: a solution block must sit inside a function{under}, "
+                        "so the lesson still runs when the exercise is left undone.")
                 out.extend(indent + p for p in CODE_PLACEHOLDER)
         elif stripped == END:
             if not inside:
@@ -69,32 +112,133 @@ def _strip_block(source, where, markdown):
     return "\n".join(out)
 
 
-def clean(nb):
-    """Return a copy of ``nb`` without outputs, execution counts or volatile metadata."""
+def _nbgrader(grade_id, solution=False, grade=False, locked=False, points=None):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": SCHEMA,
+            "solution": solution, "task": False}
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+def _points(cell, where):
+    found = POINTS.findall(cell.source)
+    if not found:
+        return 1
+    try:
+        points = float(found[-1])
+    except ValueError:
+        points = -1
+    if points <= 0 or len(found) > 1:
+        raise LessonError(f"{where}: '# points: N' needs one positive number, got {found}.")
+    return int(points) if points == int(points) else points
+
+
+def annotate(nb, where="notebook"):
+    """Write nbgrader cell metadata from the markers (issue 13); refuse a layout nbgrader cannot grade."""
     nb = copy.deepcopy(nb)
-    nb.metadata = {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")}
+    ids, pending = {}, None
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("nbgrader", None)
+        here = f"{where}, cell {index}"
+        source = cell.source
+        meta = None
+        if cell.source.lstrip().startswith(SOLUTION_ONLY):
+            continue
+        if BEGIN in source:
+            if cell.cell_type == "code":
+                name = re.search(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)", source, re.M)
+                grade_id = name.group(1) if name else f"answer_cell_{index}"
+                meta = _nbgrader(grade_id, solution=True)
+            else:  # nbgrader requires a written answer to be a graded cell: manually graded, 0 points
+                meta = _nbgrader(f"answer_cell_{index}", solution=True, grade=True, points=0)
+            pending = pending or here
+        elif cell.cell_type == "code" and CHECK_CALL.search(source):
+            if pending is None:
+                raise LessonError(f"{here}: check cell {source.strip().splitlines()[0]!r} has no exercise: "
+                                  f"no cell with '{BEGIN}' since the previous check cell.")
+            points = _points(cell, here)
+            if not POINTS.search(source):  # state the points in the lesson itself
+                cell.source = f"# points: {points}\n" + source
+            meta = _nbgrader("check_" + CHECK_CALL.search(source).group(1), grade=True, locked=True,
+                             points=points)
+            pending = None
+        elif cell.cell_type == "code" and CHECK_IMPORT.search(source):
+            meta = _nbgrader("setup_checks", locked=True)
+        if meta is not None:
+            if meta["grade_id"] in ids:
+                raise LessonError(f"{here}: grade id {meta['grade_id']!r} is used again (first in "
+                                  f"{ids[meta['grade_id']]}); give the function or check another name.")
+            ids[meta["grade_id"]] = here
+            cell.metadata["nbgrader"] = meta
+    return nb
+
+
+def clean(nb):
+    """Return a copy of ``nb`` without outputs, execution counts, cell ids or volatile metadata.
+
+    nbconvert's ClearOutput/ClearMetadata preprocessors do the clearing; kept are the kernel
+    and language (without its version), our own ``unsuplab`` entry, and cell tags and nbgrader metadata.
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor, ClearOutputPreprocessor
+
+    nb = copy.deepcopy(nb)
+    nb, _ = ClearOutputPreprocessor().preprocess(nb, {})
+    nb, _ = ClearMetadataPreprocessor(
+        enabled=True, preserve_nb_metadata_mask={"kernelspec", "language_info", "unsuplab"},
+        preserve_cell_metadata_mask={"tags", "nbgrader"}).preprocess(nb, {})
     nb.metadata.get("language_info", {}).pop("version", None)
     for cell in nb.cells:
         cell.pop("id", None)
-        cell.metadata = {k: v for k, v in cell.metadata.items() if k == "tags"}
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
     nb.nbformat, nb.nbformat_minor = NB_VERSION, 4
     return nb
 
 
+def _check_markers(cell, where):
+    for number, line in enumerate(cell.source.splitlines(), 1):
+        if line.strip() not in (BEGIN, END) and not line.startswith(SOLUTION_ONLY) and NEAR_MARKER.match(line):
+            raise LessonError(f"{where}, line {number}: {line.strip()!r} looks like a marker but is not spelt "
+                              f"exactly '{BEGIN}', '{END}' or '{SOLUTION_ONLY}' (upper case, one space), "
+                              "so the solution would leak into the lesson.")
+
+
 def to_lesson(nb, where="notebook"):
-    """The student's version of a solution notebook."""
-    nb = clean(nb)
+    """The student's version of a solution notebook (with nbgrader metadata and a hash of what was generated)."""
+    nb = annotate(clean(nb), where)
     cells = []
     for index, cell in enumerate(nb.cells):
+        _check_markers(cell, f"{where}, cell {index}")
         if cell.source.lstrip().startswith(SOLUTION_ONLY):
             continue
         if BEGIN in cell.source or END in cell.source:
             cell.source = _strip_block(cell.source, f"{where}, cell {index}", cell.cell_type == "markdown")
         cells.append(cell)
     nb.cells = cells
+    nb.metadata["unsuplab"] = {"generated": content_hash(nb)}
     return nb
+
+
+def content_hash(nb):
+    """SHA-256 of the cells a person could edit (type and source), to tell a generated lesson from an edited one."""
+    cells = [[cell.cell_type, cell.source] for cell in nb.cells]
+    return hashlib.sha256(json.dumps(cells).encode("utf-8")).hexdigest()
+
+
+def holds_work(path):
+    """True when the lesson at ``path`` was edited since our tool wrote it (so it must not be overwritten).
+
+    A lesson carries the hash of the cells build wrote; if its cells no longer match, someone edited it.
+    A lesson from before the hash existed counts as untouched only if it is still byte-for-byte in our
+    format (Jupyter rewrites the file on save, adding cell ids).
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        nb = nbformat.reads(text, as_version=NB_VERSION)
+    except Exception:
+        return True  # unreadable: keep it, a person should look
+    stored = nb.metadata.get("unsuplab", {}).get("generated")
+    if stored:
+        return content_hash(nb) != stored
+    return text != dumps(clean(nb))
 
 
 def dumps(nb):
@@ -108,44 +252,81 @@ def read(path):
         raise LessonError(f"{path}: not a readable notebook ({exc}).") from exc
 
 
+def _separate(solutions, lessons):
+    sol, les = Path(solutions).resolve(), Path(lessons).resolve()
+    if sol == les or sol in les.parents or les in sol.parents:
+        raise LessonError(f"--solutions {solutions} and --lessons {lessons} overlap ({sol} and {les}); "
+                          "they must be two separate folders, or the solutions would be replaced by placeholders.")
+    if not sol.is_dir():
+        raise LessonError(f"--solutions {solutions}: no such folder.")
+
+
 def plan(solutions, lessons):
-    """Yield (solution path, lesson path, lesson text, clean solution text)."""
+    """Return [(solution path, lesson path, lesson text, clean solution text)], all computed before any write."""
+    _separate(solutions, lessons)
     paths = sorted(Path(solutions).glob("*.ipynb"))
     if not paths:
         raise LessonError(f"no notebooks found in {solutions}/.")
+    out = []
     for path in paths:
         nb = read(path)
-        yield path, Path(lessons) / path.name, dumps(to_lesson(nb, str(path))), dumps(clean(nb))
+        lesson = to_lesson(nb, str(path))
+        out.append((path, Path(lessons) / path.name, dumps(lesson), dumps(annotate(clean(nb), str(path)))))
+    return out
 
 
-def build(solutions="solutions", lessons="lessons"):
+def build(solutions="solutions", lessons="lessons", backup=False):
+    """Regenerate lessons/ and normalise solutions/; never overwrite a lesson someone edited.
+
+    Everything is computed first; nothing is written when a notebook is malformed or a lesson holds work
+    (unless ``backup``: then the edited lesson is moved aside to ``NAME.ipynb.edited-TIMESTAMP``).
+    """
+    steps = plan(solutions, lessons)
+    edited = [dst for _, dst, text, _ in steps
+              if dst.exists() and dst.read_text(encoding="utf-8") != text and holds_work(dst)]
+    if edited and not backup:
+        names = ", ".join(str(p) for p in edited)
+        raise LessonError(f"{names}: edited since it was generated (someone's work is in it), so build will not "
+                          "overwrite it. Save that work elsewhere, or run build with --backup to move the edited "
+                          "file aside to a timestamped copy first. Nothing was written.")
     Path(lessons).mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
     wanted = set()
-    for src, dst, lesson_text, solution_text in plan(solutions, lessons):
+    for src, dst, lesson_text, solution_text in steps:
         wanted.add(dst.name)
         if src.read_text(encoding="utf-8") != solution_text:
             src.write_text(solution_text, encoding="utf-8")
-            print(f"stripped outputs from {src}")
+            print(f"normalised {src} (outputs stripped, nbgrader metadata written)")
+        if dst in edited:
+            aside = dst.with_name(f"{dst.name}.edited-{stamp}")
+            dst.rename(aside)
+            print(f"moved your edited {dst} aside to {aside}")
         if not dst.exists() or dst.read_text(encoding="utf-8") != lesson_text:
             dst.write_text(lesson_text, encoding="utf-8")
             print(f"wrote {dst}")
     for stale in sorted(Path(lessons).glob("*.ipynb")):
         if stale.name not in wanted:
-            print(f"note: {stale} has no source in {solutions}/ (left in place; delete it by hand)")
+            print(f"note: {stale} has no source in {solutions}/ (left in place)")
     return 0
 
 
 def check(solutions="solutions", lessons="lessons"):
-    """Return a list of problems: drift between the two folders, or stored outputs."""
+    """Return a list of problems: drift between the two folders, or stored outputs. Changes nothing."""
     problems, wanted = [], set()
     for src, dst, lesson_text, solution_text in plan(solutions, lessons):
         wanted.add(dst.name)
         if src.read_text(encoding="utf-8") != solution_text:
-            problems.append(f"{src} has outputs or volatile metadata; run the build command")
+            problems.append(f"{src} has outputs, volatile or missing nbgrader metadata; the build command "
+                            "normalises it (solution code is kept)")
         if not dst.exists():
-            problems.append(f"{dst} is missing; run the build command")
+            problems.append(f"{dst} is missing; the build command writes it")
         elif dst.read_text(encoding="utf-8") != lesson_text:
-            problems.append(f"{dst} differs from what {src} generates; run the build command")
+            if holds_work(dst):
+                problems.append(f"{dst} differs from what {src} generates and holds edits (a student's work?); "
+                                "keep it: build will not overwrite it (build --backup moves it aside first)")
+            else:
+                problems.append(f"{dst} is out of date with {src} and holds no edits; the build command "
+                                "regenerates it")
     for extra in sorted(Path(lessons).glob("*.ipynb")):
         if extra.name not in wanted:
             problems.append(f"{extra} has no source in {solutions}/")
@@ -159,10 +340,21 @@ def run(paths, html_dir=None, timeout=600):
 
     notebooks = []
     for p in map(Path, paths):
+        if not p.exists():
+            raise LessonError(f"{p}: no such notebook or folder.")
         notebooks += sorted(p.glob("*.ipynb")) if p.is_dir() else [p]
+    if not notebooks:
+        raise LessonError(f"no notebooks found in {', '.join(map(str, paths))}.")
+    if html_dir and Path(html_dir).exists() and not Path(html_dir).is_dir():
+        raise LessonError(f"--html {html_dir}: is a file; give a folder for the HTML pages.")
     failed = []
     for path in notebooks:
-        nb = read(path)
+        try:
+            nb = read(path)
+        except LessonError as exc:
+            failed.append(path)
+            print(f"FAILED {exc}")
+            continue
         print(f"running {path} ...", flush=True)
         client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(path.parent)}})
@@ -178,13 +370,26 @@ def run(paths, html_dir=None, timeout=600):
             out.write_text(body, encoding="utf-8")
             nbformat.write(nb, str(out.with_suffix(".ipynb")))  # executed copy, outputs included
             print(f"  wrote {out} (and the executed .ipynb beside it)")
-    print(f"{len(notebooks) - len(failed)} of {len(notebooks)} notebooks ran without error.")
+    print(f"{len(notebooks) - len(failed)} of {len(notebooks)} notebooks ran without error."
+          + (f" Failed: {', '.join(str(p) for p in failed)}" if failed else ""))
     return 1 if failed else 0
 
 
-def import_script(script, notebook):
-    """Turn a percent-format script (``# %%`` and ``# %% [markdown]`` cells) into a notebook."""
-    text = Path(script).read_text(encoding="utf-8")
+def import_script(script, notebook, force=False):
+    """Turn a percent-format script (``# %%`` and ``# %% [markdown]`` cells) into a notebook.
+
+    Refuses to overwrite an existing notebook unless ``force``, and arguments in the wrong order.
+    """
+    script, notebook = Path(script), Path(notebook)
+    if script.suffix != ".py":
+        raise LessonError(f"import: the script {script} must be a .py file (arguments are SCRIPT NOTEBOOK).")
+    if notebook.suffix != ".ipynb":
+        raise LessonError(f"import: the output {notebook} must be a .ipynb file (arguments are SCRIPT NOTEBOOK).")
+    if not script.is_file():
+        raise LessonError(f"import: the script {script} does not exist.")
+    if notebook.exists() and not force:
+        raise LessonError(f"import: {notebook} exists; nothing written. Pass --force to replace it.")
+    text = script.read_text(encoding="utf-8")
     cells = []
     for chunk in re.split(r"^# %%", text, flags=re.M)[1:]:
         header, _, body = chunk.partition("\n")
@@ -209,6 +414,9 @@ def main(argv=None):
         p = sub.add_parser(name)
         p.add_argument("--solutions", default="solutions")
         p.add_argument("--lessons", default="lessons")
+        if name == "build":
+            p.add_argument("--backup", action="store_true",
+                           help="move a lesson someone edited aside (NAME.ipynb.edited-TIMESTAMP) instead of stopping")
     p = sub.add_parser("run")
     p.add_argument("paths", nargs="+")
     p.add_argument("--html", default=None, help="folder for the executed notebooks as HTML")
@@ -216,10 +424,11 @@ def main(argv=None):
     p = sub.add_parser("import")
     p.add_argument("script")
     p.add_argument("notebook")
+    p.add_argument("--force", action="store_true", help="replace an existing notebook")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
-            return build(args.solutions, args.lessons)
+            return build(args.solutions, args.lessons, args.backup)
         if args.command == "check":
             problems = check(args.solutions, args.lessons)
             for problem in problems:
@@ -228,7 +437,7 @@ def main(argv=None):
             return 1 if problems else 0
         if args.command == "run":
             return run(args.paths, args.html, args.timeout)
-        return import_script(args.script, args.notebook)
+        return import_script(args.script, args.notebook, args.force)
     except LessonError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -9,9 +9,16 @@ Each prints one of
 
 and returns a :class:`Feedback` (truthy when correct), which tests use. An
 unfinished exercise never raises, so the rest of the lesson keeps running.
+
+Under nbgrader's autograder (or validator) nbgrader sets ``NBGRADER_EXECUTION``
+(``"autograde"`` / ``"validate"``); a check then also raises ``AssertionError``
+on a wrong or unfinished answer, so the check cell scores zero points.
+A student function that returns NaN is always wrong, whatever the check compares.
 """
 
 import functools
+import inspect
+import os
 
 import numpy as np
 
@@ -32,7 +39,7 @@ class Feedback:
         return self.ok
 
     def __str__(self):
-        mark = {"ok": "[ok]", "wrong": "[x] ", "todo": "[ ] "}[self.status]
+        mark = {"ok": "[ok]", "wrong": "[x] ", "todo": "[ ] ", "broken": "[!] "}[self.status]
         return f"{mark} {self.title}: {self.message}"
 
     __repr__ = __str__
@@ -41,25 +48,80 @@ class Feedback:
         pass
 
 
+GRADING_ENV = "NBGRADER_EXECUTION"
+
+
+def grading():
+    """True while nbgrader's autograder or validator runs the notebook."""
+    return os.environ.get(GRADING_ENV, "") in ("autograde", "validate")
+
+
+def _has_nan(value, depth=0):
+    if depth > 3 or value is None or isinstance(value, (str, bytes)):
+        return False
+    if isinstance(value, dict):
+        return any(_has_nan(v, depth + 1) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nan(v, depth + 1) for v in value[:10000])
+    if not isinstance(value, (float, int, np.number, np.ndarray)) and not (
+            hasattr(value, "dtype") and hasattr(value, "shape")):
+        return False  # a model, a layer, a class: nothing numeric to inspect here
+    try:
+        array = to_numpy(value)
+        return array.dtype.kind in "fc" and bool(np.isnan(array).any())
+    except Exception:  # a symbolic tensor inside a traced function: checked by the check itself
+        return False
+
+
+def _nan_guard(fn):
+    """Wrap a student function so that a NaN in what it returns is reported as wrong (issue 19, item 5)."""
+    if not (inspect.isfunction(fn) or inspect.ismethod(fn) or isinstance(fn, functools.partial)):
+        return fn  # a model, a layer, a class or data: passed through untouched
+
+    @functools.wraps(fn)
+    def guarded(*args, **kwargs):
+        result = fn(*args, **kwargs)
+        if _has_nan(result):
+            raise Wrong("your function returned NaN (not a number); look for a log of 0, a 0/0 or a "
+                        "mean over an empty selection.")
+        return result
+    return guarded
+
+
 def exercise(title):
     """Decorate a check function that raises :class:`Wrong` when the answer is wrong.
 
-    The decorated function may return a short string of praise or detail.
+    The decorated function may return a short string of praise or detail. A call
+    with arguments the check does not accept is reported as a mistake in the lesson's
+    check cell, not in the student's code.
     """
     def decorate(check):
+        signature = inspect.signature(check)
+
         @functools.wraps(check)
         def wrapper(*args, **kwargs):
             try:
-                detail = check(*args, **kwargs)
-                result = Feedback("ok", title, "correct. " + (detail or ""))
-            except NotImplementedError:
-                result = Feedback("todo", title, "not attempted yet. Fill in the cell marked "
-                                  "'# YOUR CODE HERE', run it, then run this check again.")
-            except Wrong as wrong:
-                result = Feedback("wrong", title, f"not yet right. {wrong}")
-            except Exception as exc:  # the student's code crashed: say where, not a traceback
-                result = Feedback("wrong", title, f"your code raised {type(exc).__name__}: {exc}")
+                signature.bind(*args, **kwargs)
+            except TypeError as exc:
+                result = Feedback("broken", title, f"this check cell calls {check.__name__}{signature} "
+                                  f"wrongly ({exc}). That is a mistake in the lesson's check cell, not in "
+                                  "your code: restore the cell as it was given.")
+            else:
+                args = [_nan_guard(a) for a in args]
+                kwargs = {k: _nan_guard(v) for k, v in kwargs.items()}
+                try:
+                    detail = check(*args, **kwargs)
+                    result = Feedback("ok", title, "correct. " + (detail or ""))
+                except NotImplementedError:
+                    result = Feedback("todo", title, "not attempted yet. Fill in the cell marked "
+                                      "'# YOUR CODE HERE', run it, then run this check again.")
+                except Wrong as wrong:
+                    result = Feedback("wrong", title, f"not yet right. {wrong}")
+                except Exception as exc:  # the student's code crashed: say where, not a traceback
+                    result = Feedback("wrong", title, f"your code raised {type(exc).__name__}: {exc}")
             print(result)
+            if grading() and not result.ok:
+                raise AssertionError(str(result))
             return result
         return wrapper
     return decorate
@@ -69,9 +131,12 @@ def to_numpy(value):
     """Convert a tensor of any backend (or a list) to a NumPy array."""
     import keras
 
-    if hasattr(value, "numpy") or type(value).__module__.split(".")[0] in ("jax", "jaxlib", "torch", "tensorflow"):
+    if isinstance(value, np.ndarray):
+        return value
+    try:
         return np.asarray(keras.ops.convert_to_numpy(value))
-    return np.asarray(value)
+    except (TypeError, ValueError):  # not numeric (e.g. a dict): let the caller's check say what is wrong
+        return np.asarray(value, dtype=object)
 
 
 def expect_shape(value, shape, what):
@@ -82,11 +147,14 @@ def expect_shape(value, shape, what):
 
 
 def expect_close(value, want, what, rtol=1e-4, atol=1e-6):
+    """The one way checks compare numbers: shapes must match and NaN or infinity never passes."""
     value, want = to_numpy(value).astype("float64"), np.asarray(want, dtype="float64")
     if value.shape != want.shape:
         raise Wrong(f"{what} should have shape {want.shape}, but has shape {value.shape}.")
     if not np.all(np.isfinite(value)):
         raise Wrong(f"{what} contains NaN or infinity; look for a log of 0 or a division by 0.")
+    if not np.all(np.isfinite(want)):
+        raise ValueError(f"expect_close: the expected {what} is not finite; the check itself is wrong.")
     if not np.allclose(value, want, rtol=rtol, atol=atol):
         worst = np.unravel_index(np.argmax(np.abs(value - want)), value.shape) if value.ndim else ()
         got_v, want_v = (value[worst], want[worst]) if value.ndim else (float(value), float(want))

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from . import Wrong, exercise, to_numpy
 from .. import baselines
+from . import Wrong, exercise, to_numpy
 
 
 def _dense_widths(model):
@@ -33,6 +33,8 @@ def build_symmetric(student_fn):
             raise Wrong(f"the model must take flat inputs of shape (batch, {input_dim}): {exc}") from exc
         if out.shape != (4, input_dim):
             raise Wrong(f"the output should have shape (4, {input_dim}), got {out.shape}.")
+        if not np.all(np.isfinite(out)):
+            raise Wrong("the model's output contains NaN or infinity; check the weights and activations.")
         if out.min() < 0 or out.max() > 1:
             raise Wrong("the output must lie in [0, 1] like the pixels: use a sigmoid on the last layer.")
     return "Encoder and decoder mirror each other around the code."
