@@ -2,7 +2,8 @@
 #
 #   make lessons   set up .venv, then execute every lesson headless in full mode (about an hour on 2 cores,
 #                  resumable) and write the course site: build/course/full/site/index.html
-#   make test      set up .venv, then run the unit tests (TensorFlow and JAX backends) and every notebook with nbval
+#   make test      set up .venv, then lint (ruff), run the unit tests (TensorFlow and JAX backends), every notebook
+#                  with nbval, and the grading path with the real nbgrader
 #
 # Options: FAST=1 make lessons (the smoke run: fast mode, a few minutes, site in build/course/fast/site/),
 # FORCE=1 make lessons (run again the lessons that are up to date), NOTEBOOKS=solutions make lessons,
@@ -20,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore::DeprecationWarning
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 
-.PHONY: setup lessons site test test-unit test-notebooks sync clean
+.PHONY: setup lessons site test lint test-unit test-notebooks test-grading sync clean
 
 setup: $(VENV)/.installed
 
@@ -38,20 +39,34 @@ lessons: setup
 site: setup
 	$(COURSE) site $(COURSE_MODE)
 
-test: setup test-unit test-notebooks
+test: setup lint test-unit test-notebooks test-grading
 
+lint: setup
+	$(VENV)/bin/ruff check .
+
+# Unit tests on both backends; tests marked tensorflow_only (they run notebooks in a kernel, where the
+# backend does not matter) run once. Grading with nbgrader has its own target below.
 test-unit: setup
 	$(PY) -m unsuplab.lessontool check
-	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) tests -q -n 2 --dist loadfile
-	UNSUPLAB_FAST=1 KERAS_BACKEND=jax $(PYTEST) tests -q -n 2 --dist loadfile -m "not tensorflow_only"
+	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) tests -q -n 2 --dist loadfile --ignore=tests/test_nbgrader.py
+	UNSUPLAB_FAST=1 KERAS_BACKEND=jax $(PYTEST) tests -q -n 2 --dist loadfile --ignore=tests/test_nbgrader.py \
+		-m "not tensorflow_only"
 
 test-notebooks: setup
 	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) -q --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=300 -n 2 --dist loadscope lessons solutions
 
-# Regenerate lessons/ from solutions/ after editing a solution notebook.
+# The instructor path with the real nbgrader (installed from requirements-instructor.txt): release every
+# lesson, autograde solved, untouched and one-wrong submissions. nbgrader runs alembic from PATH.
+test-grading: setup
+	$(PY) -m pip install --quiet -r requirements-instructor.txt
+	PATH=$(abspath $(VENV))/bin:$$PATH UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) -q tests/test_nbgrader.py
+
+# Regenerate lessons/ from solutions/ after editing a solution notebook. It never overwrites a lesson that
+# holds edits; BACKUP=1 moves such a lesson aside (NAME.ipynb.edited-TIMESTAMP) and regenerates it.
+BACKUP ?=
 sync: setup
-	$(PY) -m unsuplab.lessontool build
+	$(PY) -m unsuplab.lessontool build $(if $(BACKUP),--backup)
 
 clean:
 	rm -rf build .pytest_cache

@@ -14,8 +14,7 @@ import keras
 import numpy as np
 
 from unsuplab import baselines, config, datasets, degrade, metrics, recommender, retrieval
-from unsuplab.models import (build_colorizer, build_conv_autoencoder, build_dense_autoencoder,
-                             build_super_resolver)
+from unsuplab.models import build_colorizer, build_conv_autoencoder, build_dense_autoencoder, build_super_resolver
 
 RESULTS = Path(__file__).parent / "results" / "applications.md"
 pick = config.pick
@@ -64,7 +63,8 @@ def denoise():
     a, b = metrics.psnr(d.x_test, out), metrics.psnr(d.x_test, noisy_test)
     model_text = f"{a:.2f} ({metrics.ssim(d.x_test, out):.3f})"
     rows = [("08 noise removal", "PSNR dB (SSIM)", model_text,
-             f"noisy input {b:.2f} ({metrics.ssim(d.x_test, noisy_test):.3f})", "+8 dB", f"{a - b:+.2f} dB", a - b >= 8)]
+             f"noisy input {b:.2f} ({metrics.ssim(d.x_test, noisy_test):.3f})", "+8 dB", f"{a - b:+.2f} dB",
+             a - b >= 8)]
     for name, filtered in classical_denoisers(d.x_train, noisy_train, noisy_test).items():
         c = metrics.psnr(d.x_test, filtered)
         rows.append((f"08 noise removal vs {name.split()[0]}", "PSNR dB (SSIM)", model_text,
@@ -122,7 +122,8 @@ def colorize():
     a, b = metrics.psnr(x_test, out), metrics.psnr(x_test, gray)
     c, g = metrics.colourfulness(out).mean(), metrics.psnr(x_test, lab_gray)
     return [("10 colorization", "PSNR dB RGB (colourfulness)", f"{a:.2f} ({c:.1f})",
-             f"gray x3 {b:.2f}; L with a=b=0 {g:.2f} (truth colourfulness {metrics.colourfulness(x_test).mean():.1f})", "> gray",
+             f"gray x3 {b:.2f}; L with a=b=0 {g:.2f} "
+             f"(truth colourfulness {metrics.colourfulness(x_test).mean():.1f})", "> gray",
              f"{a - b:+.2f} dB", a > b)]
 
 
@@ -162,12 +163,14 @@ def anomaly():
     d = mnist()
     ae = np.mean(list(metrics.one_class_aurocs(_ae_score(pick(30, 1)), *d).values()))
     pca = np.mean(list(metrics.one_class_aurocs(_pca_score, *d).values()))
-    rows.append((f"12 anomaly, mnist_small ({pick(30, 1)} epochs)", "mean AUROC (10 classes)", f"{ae:.3f}", f"PCA-16 {pca:.3f}",
+    rows.append((f"12 anomaly, mnist_small ({pick(30, 1)} epochs)", "mean AUROC (10 classes)", f"{ae:.3f}",
+                 f"PCA-16 {pca:.3f}",
                  "printed", "-", None))
     f = datasets.load("fashion_mnist", n_train=pick(60000, 1000), n_test=pick(None, 500))
     keep = np.concatenate([np.flatnonzero(f.y_train == c)[:6000] for c in range(10)])  # all 6,000 per class
     x_train, y_train = f.x_train[keep], f.y_train[keep]
-    ae = np.mean(list(metrics.one_class_aurocs(_ae_score(FASHION_EPOCHS), x_train, y_train, f.x_test, f.y_test).values()))
+    ae_scores = metrics.one_class_aurocs(_ae_score(FASHION_EPOCHS), x_train, y_train, f.x_test, f.y_test)
+    ae = np.mean(list(ae_scores.values()))
     pca = np.mean(list(metrics.one_class_aurocs(_pca_score, x_train, y_train, f.x_test, f.y_test).values()))
     rows.append((f"12 anomaly, Fashion-MNIST ({len(x_train) // 10} train per class, {len(f.x_test)} test, "
                  f"{FASHION_EPOCHS} epochs)", "mean AUROC (10 classes)", f"{ae:.3f}", f"PCA-16 {pca:.3f}",
@@ -252,7 +255,8 @@ def _kept_rows(rows):
     if not RESULTS.exists():
         return []
     rerun = {r[0].split()[0] for r in rows}
-    old = [line for line in RESULTS.read_text(encoding="utf-8").splitlines() if line.startswith("| ") and line[2:4].isdigit()]
+    old = [line for line in RESULTS.read_text(encoding="utf-8").splitlines()
+           if line.startswith("| ") and line[2:4].isdigit()]
     return [tuple(c.strip() for c in line.strip("|").split(" | ")) for line in old if line[2:4] not in rerun]
 
 

@@ -20,8 +20,16 @@ import keras
 import numpy as np
 
 from unsuplab import baselines, config, datasets
-from unsuplab.models import (VAE, build_contractive_autoencoder, build_conv_autoencoder, build_deep_autoencoder,
-                             build_dense_autoencoder, build_denoising_autoencoder, build_sparse_autoencoder, build_vae)
+from unsuplab.models import (
+    VAE,
+    build_contractive_autoencoder,
+    build_conv_autoencoder,
+    build_deep_autoencoder,
+    build_denoising_autoencoder,
+    build_dense_autoencoder,
+    build_sparse_autoencoder,
+    build_vae,
+)
 
 CODE = 32
 RESULTS = Path(__file__).parent / "results" / "autoencoders.md"
@@ -45,7 +53,8 @@ CONFIGS = {
 
 # conv models cost ~10x more per epoch than the dense ones: fewer epochs keep each config under a minute;
 # the dense AE is cheap and still improving at 30 epochs, so it gets lesson 01's 100
-EPOCHS = {"dense 784-128-32": 100, "conv, unpool (switches)": 10, "conv, upsample": 10, "conv, transpose": 10, "VAE conv": 10, "deep 784-1000-500-250-32": 15}
+EPOCHS = {"dense 784-128-32": 100, "conv, unpool (switches)": 10, "conv, upsample": 10, "conv, transpose": 10,
+          "VAE conv": 10, "deep 784-1000-500-250-32": 15}
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -89,7 +98,8 @@ def carried_over(lines, rows):
         name = line.split(" | ")[0][2:].removesuffix(CARRIED)
         if name in fresh:
             continue
-        kept.append(line.replace(f"| {name}{CARRIED} |", f"| {name} |").replace(f"| {name} |", f"| {name}{CARRIED} |", 1))
+        line = line.replace(f"| {name}{CARRIED} |", f"| {name} |")
+        kept.append(line.replace(f"| {name} |", f"| {name}{CARRIED} |", 1))
     note = ["", f"Rows marked{CARRIED} were not re-run with the rows above; their numbers come from an earlier "
             "run of this script (possibly on an earlier version of the data or the library)."]
     return kept + note if kept else []
@@ -116,7 +126,8 @@ def main():
              f"{n_train} training / {n_test} test images, code size {CODE}, Adam 1e-3, batch 128, "
              f"Keras {keras.__version__} ({keras.backend.backend()}), {platform.processor() or platform.machine()}, "
              f"{os.cpu_count()} CPU cores.", "",
-             "| model | parameters | epochs | test MSE | test ELBO (nats) | s / epoch |", "|---|---:|---:|---:|---:|---:|"]
+             "| model | parameters | epochs | test MSE | test ELBO (nats) | s / epoch |",
+             "|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         params = "" if r["params"] is None else f"{r['params']:,}"
         elbo = "" if r["elbo"] is None else f"{r['elbo']:.1f}"

@@ -1,7 +1,6 @@
 """Lesson 02 checks: a right answer passes, a wrong one is told what is wrong, a blank one is 'not attempted'."""
 
 import keras
-import numpy as np
 
 from unsuplab import baselines
 from unsuplab.checks import lesson02 as check

@@ -7,7 +7,9 @@ from unsuplab.checks import lesson03 as check
 
 
 def _unpool(values, switches, height, width):
-    up = lambda t: ops.repeat(ops.repeat(t, 2, axis=1), 2, axis=2)[:, :height, :width]
+    def up(t):
+        return ops.repeat(ops.repeat(t, 2, axis=1), 2, axis=2)[:, :height, :width]
+
     here = ops.equal(up(switches), ops.reshape(ops.arange(height * width, dtype="int32"), (1, height, width, 1)))
     return ops.where(here, up(values), 0.0)
 
@@ -58,7 +60,8 @@ def test_wrong_answers_are_told_what_is_wrong():
     result = check.unpool(_no_crop)
     assert result.status == "wrong" and "crop" in result.message
     result = check.unpool(_transposed)
-    assert result.status == "wrong" and ("wrong place" in result.message or "one non-zero" in result.message), result.message
+    assert result.status == "wrong", result.message
+    assert "wrong place" in result.message or "one non-zero" in result.message, result.message
     result = check.unpool(lambda v, s, h, w: 2 * _unpool(v, s, h, w))
     assert result.status == "wrong" and "unchanged" in result.message
 

@@ -1,4 +1,5 @@
-"""Lesson 04 check: a right KL-sparsity layer passes, each named slip gets its message, a blank one is 'not attempted'."""
+"""Lesson 04 check: a right KL-sparsity layer passes, each named slip gets its message, a blank one is 'not
+attempted'."""
 
 import keras
 from keras import ops
@@ -51,10 +52,12 @@ def test_named_misconceptions():
     assert "unchanged" in _message(output=lambda inputs, penalty: penalty)
     assert "None" in _message(output=lambda inputs, penalty: None)
     assert "(1 - rho)" in _message(penalty_fn=lambda r, h, b, x: b * ops.sum(r * ops.log(r / h)))
-    assert "swapped" in _message(penalty_fn=lambda r, h, b, x: b * ops.sum(h * ops.log(h / r) + (1 - h) * ops.log((1 - h) / (1 - r))))
+    swapped = lambda r, h, b, x: b * ops.sum(h * ops.log(h / r) + (1 - h) * ops.log((1 - h) / (1 - r)))  # noqa: E731
+    assert "swapped" in _message(penalty_fn=swapped)
     assert "SUM" in _message(penalty_fn=lambda r, h, b, x: b * ops.mean(_kl(r, h)))
     assert "beta" in _message(penalty_fn=lambda r, h, b, x: ops.sum(_kl(r, h)))
-    assert "BATCH" in _message(penalty_fn=lambda r, h, b, x: b * ops.sum(_kl(r, ops.clip(ops.mean(x, axis=1), 1e-7, 1 - 1e-7))))
+    over_units = lambda r, h, b, x: b * ops.sum(_kl(r, ops.clip(ops.mean(x, axis=1), 1e-7, 1 - 1e-7)))  # noqa: E731
+    assert "BATCH" in _message(penalty_fn=over_units)
     assert "one number" in _message(penalty_fn=lambda r, h, b, x: b * _kl(r, h))
     assert "clip" in _message(clip=False)
 

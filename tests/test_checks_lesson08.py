@@ -1,4 +1,5 @@
-"""Lesson 08 checks: a right answer passes, each named misconception gets its message, a blank one is 'not attempted'."""
+"""Lesson 08 checks: a right answer passes, each named misconception gets its message, a blank one is 'not
+attempted'."""
 
 import keras
 import numpy as np

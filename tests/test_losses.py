@@ -3,9 +3,9 @@
 import keras
 import numpy as np
 import pytest
+from autodiff import gradient
 from keras import ops
 
-from autodiff import gradient
 from unsuplab import losses
 
 

@@ -241,7 +241,7 @@ RELOAD = textwrap.dedent("""
     for path in sys.argv[3:]:
         model = keras.models.load_model(path)
         assert type(model).__module__.startswith("unsuplab."), type(model)
-        if path.endswith("iic.keras"):
+        if path.endswith(("iic.keras", "dec.keras")):
             out = model.cluster_probabilities(x)
         elif path.endswith("autorec.keras"):
             out = model.predict_ratings(ratings)
@@ -254,8 +254,9 @@ RELOAD = textwrap.dedent("""
 def test_every_builder_saves_and_reloads_in_a_new_process(tmp_path, mnist):
     """Trained a step, saved, reloaded by a process that imports only ``unsuplab`` and Keras: same outputs.
 
-    Covers every builder, the IIC clusterer and AutoRec (registered by ``import unsuplab`` too).
+    Covers every builder, the IIC clusterer, DEC and AutoRec (registered by ``import unsuplab`` too).
     """
+    from unsuplab.dec import build_dec
     from unsuplab.iic import build_iic
     from unsuplab.recommender import build_autorec
 
@@ -270,7 +271,10 @@ def test_every_builder_saves_and_reloads_in_a_new_process(tmp_path, mnist):
     autorec = build_autorec(12, hidden=4)
     autorec.fit(ratings, ratings, epochs=1, verbose=0)
     expected[str(tmp_path / "autorec.keras")] = autorec.predict_ratings(ratings)
-    for model, name in ((iic, "iic"), (autorec, "autorec")):
+    dec = build_dec(compile_model(BUILDERS["dense"]()), n_clusters=3)
+    dec.clustering.set_centroids(np.random.default_rng(0).normal(size=(3, dec.clustering.centroids.shape[1])))
+    expected[str(tmp_path / "dec.keras")] = dec.cluster_probabilities(x_test)
+    for model, name in ((iic, "iic"), (autorec, "autorec"), (dec, "dec")):
         model.save(str(tmp_path / f"{name}.keras"))
         paths.append(str(tmp_path / f"{name}.keras"))
     for name, build in BUILDERS.items():

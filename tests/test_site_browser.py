@@ -23,8 +23,9 @@ from PIL import Image  # noqa: E402
 from unsuplab import course  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
-                                "(Debian: apt-get install chromium)")
+pytestmark = [pytest.mark.tensorflow_only,
+              pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed "
+                                 "(Debian: apt-get install chromium)")]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage"]

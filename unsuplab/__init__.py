@@ -1,7 +1,8 @@
 """unsuplab: unsupervised deep learning with Keras 3, as a course.
 
 Modules: ``datasets`` (every course data set by name), ``config`` (fast mode),
-``models`` (autoencoder builders), ``iic`` (IIC clustering), ``recommender`` (AutoRec),
+``models`` (autoencoder builders), ``iic`` (IIC clustering), ``dec`` (DEC/IDEC clustering),
+``recommender`` (AutoRec), ``metrics`` (every score),
 ``plots``, ``checks`` (exercise feedback), ``lessontool`` (solutions/ -> lessons/).
 
 Every custom layer and model is registered with Keras as soon as Keras is imported next to
@@ -15,7 +16,7 @@ import sys
 
 __version__ = "0.1.0"
 
-REGISTERING_MODULES = ("unsuplab.models", "unsuplab.iic", "unsuplab.recommender")
+REGISTERING_MODULES = ("unsuplab.models", "unsuplab.iic", "unsuplab.recommender", "unsuplab.dec")
 
 
 def register_all():

@@ -10,8 +10,18 @@ from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
 
 from .baselines import fit_pca, flat
-from .metrics import (ari, best_matching, cluster_accuracy, cluster_scores, collapsed,  # noqa: F401 (re-exports)
-                      contingency, many_to_one, matched_confusion, nmi, size_entropy)
+from .metrics import (  # noqa: F401 (re-exports)
+    ari,
+    best_matching,
+    cluster_accuracy,
+    cluster_scores,
+    collapsed,
+    contingency,
+    many_to_one,
+    matched_confusion,
+    nmi,
+    size_entropy,
+)
 from .validation import positive_int
 
 scores = cluster_scores  # the old name, used by lesson 15 and benchmarks/iic.py

@@ -8,9 +8,15 @@ Full mode, the default a student gets, is the one whose numbers we quote.
     >>> epochs = pick(full=30, fast=1)
 """
 
+import logging
 import os
 
 FAST_ENV = "UNSUPLAB_FAST"
+
+# TensorFlow logs "N out of the last M calls ... triggered tf.function retracing" whenever a lesson predicts
+# with several small models in a row. It is advice for production code, and students read it as an error,
+# so the course keeps TensorFlow's Python logger at ERROR (real errors still show).
+logging.getLogger("tensorflow").setLevel(logging.ERROR)
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 

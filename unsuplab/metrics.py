@@ -45,11 +45,17 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import entropy
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
-from sklearn.metrics import (adjusted_rand_score, average_precision_score, confusion_matrix,
-                             normalized_mutual_info_score, roc_auc_score)
+from sklearn.metrics import (
+    adjusted_rand_score,
+    average_precision_score,
+    confusion_matrix,
+    normalized_mutual_info_score,
+    roc_auc_score,
+)
 from sklearn.metrics.cluster import contingency_matrix
 
-from .validation import as_images, labels as as_labels, positive_int
+from .validation import as_images, positive_int
+from .validation import labels as as_labels
 
 
 def _finite(values, name):

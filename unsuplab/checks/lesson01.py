@@ -6,8 +6,8 @@ import re
 
 import numpy as np
 
-from . import Wrong, exercise, to_numpy
 from .. import baselines
+from . import Wrong, exercise, to_numpy
 
 
 def _dense_layers(layer):
@@ -33,7 +33,8 @@ def _backend_specific(fn):
         source = inspect.getsource(fn)
     except (OSError, TypeError):
         return None
-    match = re.search(r"\b(tf\.\w+|import tensorflow|from tensorflow|GradientTape|jax\.\w+|jnp\.\w+|torch\.\w+)", source)
+    match = re.search(r"\b(tf\.\w+|import tensorflow|from tensorflow|GradientTape|jax\.\w+|jnp\.\w+|torch\.\w+)",
+                      source)
     return match.group(1) if match else None
 
 
@@ -108,9 +109,11 @@ def mse_vs_code_size(student_fn, x_train, x_test, code_sizes):
     for key in ("AE", "PCA"):
         values = np.asarray(result[key], dtype="float64")
         if values.shape != (len(code_sizes),):
-            raise Wrong(f'result["{key}"] needs one MSE per code size ({len(code_sizes)}), got {values.shape[0] if values.ndim else values}.')
+            got = values.shape[0] if values.ndim else values
+            raise Wrong(f'result["{key}"] needs one MSE per code size ({len(code_sizes)}), got {got}.')
         if not np.all(np.isfinite(values)) or np.any(values <= 0) or np.any(values > 0.25):
-            raise Wrong(f'result["{key}"] = {values.round(4).tolist()}: a test MSE of images in [0, 1] lies in (0, 0.25).')
+            raise Wrong(f'result["{key}"] = {values.round(4).tolist()}: '
+                        'a test MSE of images in [0, 1] lies in (0, 0.25).')
     for k, got in zip(code_sizes, result["PCA"]):
         want = baselines.pca_reconstruct(x_train, x_test, k)[2]
         if not np.isclose(got, want, rtol=1e-3):
@@ -131,7 +134,7 @@ def linear_autoencoder(student_fn):
         raise Wrong(f"return a keras.Model, got {type(model).__name__}.")
     rng = np.random.default_rng(0)
     # large inputs of both signs: near zero a sigmoid or a ReLU can look linear
-    a, b = (20 * rng.normal(size=(2, 28, 28, 1))).astype("float32"), (20 * rng.normal(size=(2, 28, 28, 1))).astype("float32")
+    a, b = ((20 * rng.normal(size=(2, 28, 28, 1))).astype("float32") for _ in range(2))
     try:
         fa, fb, fab = (to_numpy(model(v)) for v in (a, b, 0.3 * a + 0.7 * b))
     except Exception as exc:

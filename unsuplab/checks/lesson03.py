@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from . import Wrong, exercise, expect_shape, to_numpy
 from ..layers import max_pool_with_argmax, max_unpool
+from . import Wrong, exercise, expect_shape, to_numpy
 
 
 def toy_pooling(seed=0, shape=(2, 4, 6, 3)):

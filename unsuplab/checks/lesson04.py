@@ -59,7 +59,8 @@ def _wrong_variants(rho, beta, codes):
 
 @exercise("Exercise 1 (a KL-sparsity layer)")
 def kl_sparsity_layer(layer_class):
-    """``layer_class(rho=..., beta=...)``: a pass-through layer whose call adds ``beta * sum_j KL(rho || rho_hat_j)``."""
+    """``layer_class(rho=..., beta=...)``: a pass-through layer whose call adds
+    ``beta * sum_j KL(rho || rho_hat_j)``."""
     import keras
 
     rng = np.random.default_rng(0)

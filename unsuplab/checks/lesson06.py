@@ -54,7 +54,8 @@ def sigmoid_penalty(student_fn):
     col_norms = np.sum(w ** 2, axis=0)
     if got.shape == ():
         if np.isclose(got, want.mean(), rtol=1e-3):
-            raise Wrong(f"you returned the batch mean ({float(got):.5g}); return one value per sample, shape ({len(x)},).")
+            raise Wrong(f"you returned the batch mean ({float(got):.5g}); "
+                        f"return one value per sample, shape ({len(x)},).")
         raise Wrong(f"return one value per sample, shape ({len(x)},), not a single number.")
     if got.shape != want.shape:
         raise Wrong(f"the penalty should have one value per sample, shape {want.shape}, but has shape {got.shape}. "
@@ -105,7 +106,8 @@ def _sources(obj):
 
 
 def backend_specific_call(obj):
-    """The first backend-specific call (``tf.``, ``jax.``, ``torch.``, ``GradientTape``) in ``obj``'s source, or None."""
+    """The first backend-specific call (``tf.``, ``jax.``, ``torch.``, ``GradientTape``) in ``obj``'s source,
+    or None."""
     for source in _sources(obj):
         code = "\n".join(line.split("#")[0] for line in source.splitlines())
         found = _BACKEND_SPECIFIC.search(code)
@@ -197,7 +199,8 @@ def contractive_layer(layer_class, weight=0.5):
         for candidate, message in mistakes:
             if np.isclose(got, candidate, rtol=1e-4, atol=1e-9):
                 raise Wrong(message)
-    expect_close(got, want, "the loss your layer adds (weight * mean over the batch of ||J||_F^2)", rtol=1e-4, atol=1e-8)
+    expect_close(got, want, "the loss your layer adds (weight * mean over the batch of ||J||_F^2)",
+                 rtol=1e-4, atol=1e-8)
     _gradient_probe(layer_class, weight, x, w, b)
     return (f"your layer returns relu(x W + b) and adds {got:.5g} = weight x the batch mean of ||J||_F^2, "
             "matching finite differences, and one SGD step on it moves the kernel as the closed form says.")
@@ -234,4 +237,5 @@ def _gradient_probe(layer_class, weight, x, w, b, lr=0.1):
                     "(NumPy, float() or ops.stop_gradient cut the graph).")
     if not np.allclose(moved, expected, rtol=1e-3, atol=1e-6):
         raise Wrong("the penalty's gradient with respect to the kernel is wrong (one SGD step moved it by "
-                    f"{np.round(moved[0], 5).tolist()} in its first row, expected {np.round(expected[0], 5).tolist()}).")
+                    f"{np.round(moved[0], 5).tolist()} in its first row, "
+                    f"expected {np.round(expected[0], 5).tolist()}).")
