@@ -20,7 +20,14 @@ CHECKS = {
     "lesson11": ["pixel_shuffle", "bicubic_baseline"],
     "lesson12": ["reconstruction_scores", "threshold_for_fpr"],
     "lesson13": ["precision_at_k", "hamming"],
+    "lesson06": ["sigmoid_penalty"],
+    "lesson07": ["sampling"],
+    "lesson08": ["conv_denoiser", "psnr"],
+    "lesson14": ["masked_loss", "top_n"],
+    "lesson15": ["iic_loss", "mutual_information"],
 }
+# Checks that take a layer class or a model builder (lessons 01, 04, 06, 07) feed NaN inputs through the
+# student's own layer; their tests in test_checks_lessonNN.py include a NaN-producing layer.
 EXTRA = {}  # (module, name) -> extra positional arguments after the student function
 
 

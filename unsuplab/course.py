@@ -337,6 +337,7 @@ def lesson_card(nb, name, page):
     if line is None:  # no summary line: the first sentence of the introduction
         line = re.split(r"(?<=[.!?])\s", paragraphs[0], maxsplit=1)[0] if paragraphs else ""
     line = line.replace("**This lesson:**", "").strip()
+    line = line[:1].upper() + line[1:]  # "This lesson: a, b and c" reads as a sentence on its own
     images = _images(nb)
     tagged = [uri for cell, uri in images if "headline" in cell.get("metadata", {}).get("tags", [])]
     picture = (tagged or [uri for _, uri in images[-1:]] or [None])[0]

@@ -19,6 +19,7 @@ A student function that returns NaN is always wrong, whatever the check compares
 import functools
 import inspect
 import os
+import re
 
 import numpy as np
 
@@ -181,3 +182,34 @@ def yours_or_library(student_fn, library_fn, *args, what="this piece", **kwargs)
             return result
         print(f"Your {what} returned None. Using the library's instead.")
     return library_fn(*args, **kwargs)
+
+
+# A name that runs on one Keras backend only: student code must use keras.layers / keras.ops.
+_BACKEND_SPECIFIC = re.compile(r"\b(tf|tensorflow|jax|jnp|torch)\.|GradientTape"
+                               r"|\b(import|from) (tensorflow|jax|torch)\b")
+
+
+def _sources(obj):
+    """The source of ``obj``; for a class defined in a notebook (no file), the sources of its own methods."""
+    try:
+        return [inspect.getsource(obj)]
+    except (OSError, TypeError):
+        pass
+    found = []
+    for value in (vars(obj).values() if inspect.isclass(obj) else ()):
+        try:
+            found.append(inspect.getsource(value))
+        except (OSError, TypeError):
+            pass
+    return found
+
+
+def backend_specific_call(obj):
+    """The first backend-specific name (``tf.``, ``jax.``, ``torch.``, ``GradientTape``, ``import tensorflow``...)
+    in the source of a student's function or class (comments ignored), or None."""
+    for source in _sources(obj):
+        code = "\n".join(line.split("#")[0] for line in source.splitlines())
+        found = _BACKEND_SPECIFIC.search(code)
+        if found:
+            return found.group(0)
+    return None

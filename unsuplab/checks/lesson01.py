@@ -1,13 +1,11 @@
 """Checks for lesson 01 (the dense autoencoder)."""
 
-import inspect
 import math
-import re
 
 import numpy as np
 
 from .. import baselines
-from . import Wrong, exercise, to_numpy
+from . import Wrong, backend_specific_call, exercise, to_numpy
 
 
 def _dense_layers(layer):
@@ -27,24 +25,13 @@ def _activation(layer):
     return getattr(layer.activation, "__name__", str(layer.activation))
 
 
-def _backend_specific(fn):
-    """The first TensorFlow/JAX/PyTorch-only name in ``fn``'s source, or None."""
-    try:
-        source = inspect.getsource(fn)
-    except (OSError, TypeError):
-        return None
-    match = re.search(r"\b(tf\.\w+|import tensorflow|from tensorflow|GradientTape|jax\.\w+|jnp\.\w+|torch\.\w+)",
-                      source)
-    return match.group(1) if match else None
-
-
 @exercise("Exercise 1 (the lecture's autoencoder in Keras)")
 def lecture_autoencoder(student_fn, input_shape=(28, 28, 1), code_size=32, hidden=128):
     """``student_fn(input_shape, code_size)`` -> a compiled Keras model 784-128-code-128-784 (linear code, MSE loss)."""
     import keras
 
     pixels = math.prod(input_shape)
-    name = _backend_specific(student_fn)
+    name = backend_specific_call(student_fn)
     if name:
         raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.layers and keras.ops, "
                     "and let compile() and fit() do the training.")

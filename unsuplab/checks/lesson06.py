@@ -4,12 +4,10 @@ The reference Jacobian is computed by central finite differences in float64 NumP
 needs no backend's autodiff and runs the same on TensorFlow and JAX.
 """
 
-import inspect
-import re
 
 import numpy as np
 
-from . import Wrong, exercise, expect_close, to_numpy
+from . import Wrong, backend_specific_call, exercise, expect_close, to_numpy
 
 
 def _sigmoid(a):
@@ -86,35 +84,6 @@ def sigmoid_penalty(student_fn):
 
 
 # ----------------------------------------------------------------------------- Exercise: the penalty as a Keras layer
-
-_BACKEND_SPECIFIC = re.compile(r"\b(tf|tensorflow|jax|jnp|torch)\.|GradientTape")
-
-
-def _sources(obj):
-    """The source of ``obj``; for a class defined in a notebook (no file), the sources of its own methods."""
-    try:
-        return [inspect.getsource(obj)]
-    except (OSError, TypeError):
-        pass
-    found = []
-    for value in (vars(obj).values() if inspect.isclass(obj) else ()):
-        try:
-            found.append(inspect.getsource(value))
-        except (OSError, TypeError):
-            pass
-    return found
-
-
-def backend_specific_call(obj):
-    """The first backend-specific call (``tf.``, ``jax.``, ``torch.``, ``GradientTape``) in ``obj``'s source,
-    or None."""
-    for source in _sources(obj):
-        code = "\n".join(line.split("#")[0] for line in source.splitlines())
-        found = _BACKEND_SPECIFIC.search(code)
-        if found:
-            return found.group(0)
-    return None
-
 
 def relu_layer_problem(seed=1, batch=6, inputs=5, units=4):
     """Inputs, weights and bias of a small ReLU layer with both active and inactive units, and its exact

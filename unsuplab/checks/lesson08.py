@@ -1,25 +1,12 @@
 """Check cells of lesson 08 (noise removal)."""
 
-import inspect
-import re
 
 import numpy as np
 
 from .. import metrics
-from . import Wrong, exercise, expect_close, to_numpy
+from . import Wrong, backend_specific_call, exercise, expect_close, to_numpy
 
 CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")
-
-
-def _backend_specific(fn):
-    """The first TensorFlow/JAX/PyTorch-only name in ``fn``'s source, or None."""
-    try:
-        source = inspect.getsource(fn)
-    except (OSError, TypeError):
-        return None
-    match = re.search(r"\b(tf\.\w+|import tensorflow|from tensorflow|GradientTape|jax\.\w+|jnp\.\w+|torch\.\w+)",
-                      source)
-    return match.group(1) if match else None
 
 
 def _all_layers(layer):
@@ -40,7 +27,7 @@ def conv_denoiser(student_fn, input_shape=(28, 28, 1)):
     """
     import keras
 
-    name = _backend_specific(student_fn)
+    name = backend_specific_call(student_fn)
     if name:
         raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.layers "
                     "(and keras.ops if you need it); compile() and fit() do the training.")
