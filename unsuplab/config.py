@@ -21,16 +21,19 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
-def is_fast():
-    """True when the environment asks for fast mode (``UNSUPLAB_FAST=1``)."""
-    value = os.environ.get(FAST_ENV, "").strip().lower()
+def env_flag(name):
+    """The yes/no environment variable ``name``: 1/true/yes/on or 0/false/no/off (unset = no); else an error."""
+    value = os.environ.get(name, "").strip().lower()
     if value in _TRUE:
         return True
     if value in _FALSE:
         return False
-    raise ValueError(
-        f"{FAST_ENV}={value!r} is not understood; expected 1/true/yes/on or 0/false/no/off."
-    )
+    raise ValueError(f"{name}={value!r} is not understood; expected 1/true/yes/on or 0/false/no/off.")
+
+
+def is_fast():
+    """True when the environment asks for fast mode (``UNSUPLAB_FAST=1``)."""
+    return env_flag(FAST_ENV)
 
 
 def pick(full, fast):

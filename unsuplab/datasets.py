@@ -39,13 +39,12 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from .config import env_flag
 from .validation import positive_int
 
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_DIR_ENV = "UNSUPLAB_FASHION_MNIST_DIR"   # a folder with the four IDX .gz files, searched first
 OFFLINE_ENV = "UNSUPLAB_OFFLINE"
-OFFLINE_TRUE = {"1", "true", "yes", "on"}
-OFFLINE_FALSE = {"", "0", "false", "no", "off"}
 SPLIT_SEED = 0          # fixes the stored train/test split and the order of the official splits
 MAX_PHOTO_PATCHES = 20000  # per split: about 250 MB of 32x32 patches; more is a typo, not a need
 
@@ -91,12 +90,7 @@ def keras_cache_dir():
 
 def offline_requested():
     """True when ``UNSUPLAB_OFFLINE`` says so (1/true/yes/on); unknown values are an error."""
-    value = os.environ.get(OFFLINE_ENV, "").strip().lower()
-    if value in OFFLINE_TRUE:
-        return True
-    if value in OFFLINE_FALSE:
-        return False
-    raise ValueError(f"{OFFLINE_ENV}={value!r} is not understood; expected 1/true/yes/on or 0/false/no/off.")
+    return env_flag(OFFLINE_ENV)
 
 
 def probe_address(host_port):
@@ -323,6 +317,18 @@ def fashion_mnist_dirs():
     return [DEBIAN_FASHION_DIR, keras_cache_dir() / "fashion-mnist"]
 
 
+def _download_with_keras(name, how):
+    """``keras.datasets.<name>.load_data()`` into the Keras cache, or :class:`DatasetUnavailable` saying ``how``."""
+    if not network_available(KERAS_DATA_HOST):
+        raise DatasetUnavailable(f"{name} is not on this machine and there is no network. {how}")
+    import keras
+
+    try:
+        getattr(keras.datasets, name).load_data()
+    except Exception as exc:
+        raise DatasetUnavailable(f"{name} could not be downloaded ({exc}). {how}") from exc
+
+
 def _fashion_mnist(search_dirs=None):
     dirs = search_dirs or fashion_mnist_dirs()
     for folder in map(Path, dirs):
@@ -336,14 +342,7 @@ def _fashion_mnist(search_dirs=None):
     how = ("Install Debian's package (`sudo apt-get install dataset-fashion-mnist`, files in "
            f"{DEBIAN_FASHION_DIR}), or put the four IDX .gz files in {keras_cache_dir() / 'fashion-mnist'} "
            f"or in a folder named by {FASHION_DIR_ENV}.")
-    if not network_available(KERAS_DATA_HOST):
-        raise DatasetUnavailable(f"fashion_mnist is not on this machine and there is no network. {how}")
-    import keras
-
-    try:
-        keras.datasets.fashion_mnist.load_data()
-    except Exception as exc:
-        raise DatasetUnavailable(f"fashion_mnist could not be downloaded ({exc}). {how}") from exc
+    _download_with_keras("fashion_mnist", how)
     return _fashion_mnist([keras_cache_dir() / "fashion-mnist"])
 
 
@@ -352,14 +351,7 @@ def _mnist():
     if not path.exists():
         how = (f"Run `python -c \"import keras; keras.datasets.mnist.load_data()\"` once with a network, "
                f"or copy mnist.npz to {path}. For an offline course, use 'mnist_small' (5,000 real digits).")
-        if not network_available(KERAS_DATA_HOST):
-            raise DatasetUnavailable(f"mnist is not in the Keras cache and there is no network. {how}")
-        import keras
-
-        try:
-            keras.datasets.mnist.load_data()
-        except Exception as exc:
-            raise DatasetUnavailable(f"mnist could not be downloaded ({exc}). {how}") from exc
+        _download_with_keras("mnist", how)
     if not path.is_file():
         raise CorruptDataset(f"{path} is not a file (a folder?). Remove it and load 'mnist' again.")
     if _sha256(path.read_bytes()) != MNIST_NPZ_SHA256:

@@ -213,3 +213,33 @@ def backend_specific_call(obj):
         if found:
             return found.group(0)
     return None
+
+
+def expect_number(value, what, not_finite):
+    """``value`` (a tensor, array or float) as one finite float, or :class:`Wrong`: ``what`` names it,
+    ``not_finite`` says where a NaN or infinity usually comes from."""
+    value = to_numpy(value).astype("float64")
+    if value.size != 1:
+        raise Wrong(f"{what}: return one number, got an array of shape {value.shape}.")
+    value = float(value.reshape(()))
+    if not np.isfinite(value):
+        raise Wrong(f"{what} is {value}: {not_finite}")
+    return value
+
+
+def innermost_error(exc):
+    """The first error in a chain (the student's own, not the Keras wrapper around it)."""
+    while (exc.__cause__ or exc.__context__) is not None:
+        exc = exc.__cause__ or exc.__context__
+    return exc
+
+
+def call_on_images(model, input_shape, n, rng, hint=""):
+    """``(x, model(x))`` for ``n`` random images of ``input_shape`` drawn from ``rng``, as NumPy, or :class:`Wrong`
+    that says which input the model must take."""
+    x = rng.uniform(size=(n, *input_shape)).astype("float32")
+    try:
+        return x, to_numpy(model(x))
+    except Exception as exc:
+        raise Wrong(f"the model must take images of shape (batch, {', '.join(map(str, input_shape))}): "
+                    f"{type(exc).__name__}: {exc}. Start with keras.Input(shape=input_shape){hint}.") from exc

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from .. import baselines
-from . import Wrong, backend_specific_call, exercise, to_numpy
+from . import Wrong, backend_specific_call, call_on_images, exercise, to_numpy
 
 
 def _dense_layers(layer):
@@ -46,13 +46,7 @@ def lecture_autoencoder(student_fn, input_shape=(28, 28, 1), code_size=32, hidde
         raise Wrong(f"the Dense layers have {widths} units; the lecture's model has {want} "
                     f"(hidden {hidden}, code {code_size}, hidden {hidden}, one output per pixel).")
     rng = np.random.default_rng(0)
-    x = rng.uniform(size=(8, *input_shape)).astype("float32")
-    try:
-        out = to_numpy(model(x))
-    except Exception as exc:
-        raise Wrong(f"the model must take images of shape (batch, {', '.join(map(str, input_shape))}): "
-                    f"{type(exc).__name__}: {exc}. Start with keras.Input(shape=input_shape) and "
-                    "layers.Flatten().") from exc
+    x, out = call_on_images(model, input_shape, 8, rng, hint=" and layers.Flatten()")
     if out.shape != x.shape:
         hint = " Add layers.Reshape(input_shape) after the last Dense layer." if out.size == x.size else ""
         raise Wrong(f"the output should have the input's shape {x.shape}, but has shape {out.shape}.{hint}")

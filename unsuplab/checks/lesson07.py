@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from . import Wrong, backend_specific_call, exercise, expect_close, to_numpy
+from . import Wrong, backend_specific_call, exercise, expect_close, innermost_error, to_numpy
 
 # Three latent dimensions with different means and standard deviations 1, 0.5 and 2.
 _MEAN = np.array([1.5, -2.0, 0.0], "float32")
@@ -66,6 +66,18 @@ def _probe_step(student_fn, lr=0.1, layer_class=None, beta=1.0):
     return to_numpy(probe.mu) - _MEAN, to_numpy(probe.log_var) - _LOG_VAR
 
 
+def _probe(what, advice, *args, **kwargs):
+    """:func:`_probe_step`, with a crash inside the student's code turned into plain words."""
+    try:
+        return _probe_step(*args, **kwargs)
+    except (NotImplementedError, Wrong):
+        raise
+    except Exception as exc:
+        exc = innermost_error(exc)  # the student's error, not Keras' wrapper
+        raise Wrong(f"no gradient can flow through your {what} ({type(exc).__name__}: {str(exc)[:120]}). "
+                    f"{advice}") from exc
+
+
 def _expect_sample_statistics(mean, std, noise_hint):
     """The per-dimension mean and spread of many draws of z must be z_mean and exp(0.5 * z_log_var)."""
     std_want = np.exp(0.5 * _LOG_VAR)
@@ -89,15 +101,8 @@ def sampling(student_fn):
     _expect_sample_statistics(mean, std, "from keras.random.normal")
     std_want = np.exp(0.5 * _LOG_VAR)
     lr, d = 0.1, len(_MEAN)
-    try:
-        d_mean, d_log_var = _probe_step(student_fn, lr)
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        while (exc.__cause__ or exc.__context__) is not None:  # the student's error, not Keras' wrapper
-            exc = exc.__cause__ or exc.__context__
-        raise Wrong(f"no gradient can flow through your function ({type(exc).__name__}: {str(exc)[:120]}). "
-                    "Compute z with keras.ops and keras.random only, no NumPy.") from exc
+    d_mean, d_log_var = _probe("function", "Compute z with keras.ops and keras.random only, no NumPy.",
+                               student_fn, lr)
     if np.allclose(d_mean, 0) and np.allclose(d_log_var, 0):
         raise Wrong("no gradient reaches z_mean or z_log_var: compute z with keras.ops and keras.random only "
                     "(NumPy or ops.stop_gradient cut the graph).")
@@ -250,17 +255,8 @@ def sampling_layer(layer_class):
     expect_close(got, want, f"the loss your layer adds with beta={beta} (beta * batch mean of the KL)", rtol=1e-4)
 
     lr, d, b = 0.1, len(_MEAN), 1.0
-    try:
-        d_mean, d_log_var = _probe_step(None, lr, layer_class=layer_class, beta=b)
-    except NotImplementedError:
-        raise
-    except Wrong:
-        raise
-    except Exception as exc:
-        while (exc.__cause__ or exc.__context__) is not None:  # the student's error, not Keras' wrapper
-            exc = exc.__cause__ or exc.__context__
-        raise Wrong(f"no gradient can flow through your layer ({type(exc).__name__}: {str(exc)[:120]}). "
-                    "Compute z and the KL with keras.ops and keras.random only, no NumPy.") from exc
+    d_mean, d_log_var = _probe("layer", "Compute z and the KL with keras.ops and keras.random only, no NumPy.",
+                               None, lr, layer_class=layer_class, beta=b)
     sigma2 = np.exp(_LOG_VAR)
     from_z_mean, from_kl_mean = -lr * 2 * _MEAN / d, -lr * b * _MEAN
     from_z_lv, from_kl_lv = -lr * sigma2 / d, -lr * b * 0.5 * (sigma2 - 1)

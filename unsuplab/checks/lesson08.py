@@ -4,7 +4,7 @@
 import numpy as np
 
 from .. import metrics
-from . import Wrong, backend_specific_call, exercise, expect_close, to_numpy
+from . import Wrong, backend_specific_call, call_on_images, exercise, expect_close, expect_number, to_numpy
 
 CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")
 
@@ -43,12 +43,7 @@ def conv_denoiser(student_fn, input_shape=(28, 28, 1)):
                     "This exercise asks for a convolutional denoiser: use layers.Conv2D(filters, 3, "
                     "padding='same', activation='relu').")
     rng = np.random.default_rng(0)
-    x = rng.uniform(size=(4, *input_shape)).astype("float32")
-    try:
-        out = to_numpy(model(x))
-    except Exception as exc:
-        raise Wrong(f"the model must take images of shape (batch, {', '.join(map(str, input_shape))}): "
-                    f"{type(exc).__name__}: {exc}. Start with keras.Input(shape=input_shape).") from exc
+    x, out = call_on_images(model, input_shape, 4, rng)
     if out.shape != x.shape:
         if out.ndim == 4 and out.shape[1:3] == x.shape[1:3]:
             hint = f" The last layer needs {input_shape[-1]} filter(s), one per image channel."
@@ -87,12 +82,8 @@ def psnr(student_psnr):
     got = to_numpy(student_psnr(ref, est)).astype("float64")
     if got.size == len(ref) and got.ndim == 1:
         raise Wrong(f"you return one PSNR per image ({got.size} numbers); return their mean, one number.")
-    if got.size != 1:
-        raise Wrong(f"return one number (the mean PSNR over the images), got an array of shape {got.shape}.")
-    got = float(got.reshape(()))
-    if not np.isfinite(got):
-        raise Wrong(f"your PSNR is {got}: look for a log of a negative number or of 0. The MSE squares the "
-                    "differences before averaging them.")
+    got = expect_number(got, "your PSNR (the mean over the images)", "look for a log of a negative number or "
+                        "of 0. The MSE squares the differences before averaging them.")
     want = metrics.psnr(ref, est)
     per_pixel = 10 * np.log10(1.0 / np.mean((ref - est) ** 2))  # one MSE over every pixel: also accepted
     if abs(got - want) <= 1e-3 or abs(got - per_pixel) <= 1e-3:
