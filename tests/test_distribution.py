@@ -1,5 +1,6 @@
 """Scale-out path: an autoencoder and the IIC clusterer train under ``keras.distribution.DataParallel`` (JAX,
-2 virtual CPU devices) and reach the same losses as on one device. Runs in a subprocess so the device flag touches no other test."""
+2 virtual CPU devices) and reach the same losses as on one device. Runs in a subprocess so the device flag
+touches no other test."""
 
 import os
 import subprocess
