@@ -138,7 +138,7 @@ def test_lesson_pages_contain_their_figures(built):
 def test_index_shows_each_lesson_with_a_line_and_a_picture(built):
     index = (built[0] / "site" / "index.html").read_text()
     assert "00 · What is unsupervised learning?" in index and "90 · Tiny figure" in index
-    assert "a sine wave." in index  # the lesson's one line
+    assert "A sine wave." in index  # the lesson's one line, as a sentence
     pictures = parse(built[0] / "site" / "index.html").images
     assert sum(src.startswith("data:image/png;base64,") for src in pictures) == 2  # 00 and 90 have figures
     results = (built[0] / "site" / "results.html").read_text()
