@@ -146,7 +146,7 @@ def test_index_shows_each_lesson_with_a_line_and_a_picture(built):
 
 
 def test_second_run_skips_and_force_redoes(tmp_path, monkeypatch, capfd):
-    monkeypatch.setattr(course, "library_mtime", lambda: 0.0)  # other edits of the library must not interfere
+    monkeypatch.setattr(course, "library_mtime", lambda lesson=None: 0.0)  # other edits of the library must not interfere
     src = write_tiny_notebooks(tmp_path / "src")
     os.remove(src / "89_tiny_failure.ipynb")
     out = tmp_path / "out"
@@ -165,6 +165,19 @@ def test_second_run_skips_and_force_redoes(tmp_path, monkeypatch, capfd):
     printed = capfd.readouterr()
     assert "skipped (up to date; --force to run it again)" in printed.out
     assert "without encryption" not in printed.out + printed.err
+
+
+def test_a_lesson_ignores_the_other_lessons_checks(tmp_path, monkeypatch):
+    (tmp_path / "checks").mkdir()
+    for name, when in [("layers.py", 100), ("checks/__init__.py", 200), ("checks/lesson03.py", 300),
+                       ("checks/lesson09.py", 900)]:
+        (tmp_path / name).write_text("")
+        os.utime(tmp_path / name, (when, when))
+    monkeypatch.setattr(course, "HERE", tmp_path)
+    assert course.library_mtime("09_inpainting") == 900
+    assert course.library_mtime("03_convolutional_autoencoder") == 300  # lesson 09's checks do not count
+    assert course.library_mtime("00_what_is_unsupervised_learning") == 200
+    assert course.library_mtime() == 900
 
 
 def test_interrupt_keeps_finished_lessons(tmp_path, monkeypatch, capsys):

@@ -71,10 +71,21 @@ def find_notebooks(paths):
     return sorted(found, key=lambda p: p.name)
 
 
-def library_mtime():
-    """Newest modification time of the library's code (the tooling modules excluded)."""
-    times = [p.stat().st_mtime for p in HERE.rglob("*.py") if p.name not in TOOLING or p.parent != HERE]
+def library_mtime(lesson=None):
+    """Newest modification time of the library's code (the tooling modules excluded).
+
+    For ``lesson`` (a notebook name such as ``09_inpainting``) the check modules of the other lessons
+    (``unsuplab/checks/lessonNN.py``) do not count: editing lesson 09's checks does not make lesson 03 stale.
+    """
+    number = lesson[:2] if lesson and lesson[:2].isdigit() else None
+    times = [p.stat().st_mtime for p in HERE.rglob("*.py")
+             if (p.name not in TOOLING or p.parent != HERE) and not _other_lessons_checks(p, number)]
     return max(times, default=0.0)
+
+
+def _other_lessons_checks(path, number):
+    match = re.fullmatch(r"lesson(\d\d)\.py", path.name)
+    return number is not None and path.parent.name == "checks" and match is not None and match[1] != number
 
 
 def read_meta(executed):
@@ -89,7 +100,9 @@ def is_fresh(source, executed, mode, library_time=None):
     """True when ``executed`` ran from ``source`` without error in ``mode``, after it and the library last changed."""
     if not executed.exists():
         return False
-    newest_input = max(source.stat().st_mtime, library_mtime() if library_time is None else library_time)
+    if library_time is None:
+        library_time = library_mtime(source.stem)
+    newest_input = max(source.stat().st_mtime, library_time)
     if executed.stat().st_mtime <= newest_input:
         return False
     meta = read_meta(executed) or {}
@@ -231,9 +244,7 @@ def run(paths, out, mode="full", force=False, timeout=1800, site=True, results="
     (out / "executed").mkdir(parents=True, exist_ok=True)
     (out / "logs").mkdir(parents=True, exist_ok=True)
     durations = load_durations(out, mode)
-    library_time = library_mtime()
-    todo = [p.stem for p in notebooks if force or not is_fresh(p, out / "executed" / f"{p.stem}.ipynb", mode,
-                                                                  library_time)]
+    todo = [p.stem for p in notebooks if force or not is_fresh(p, out / "executed" / f"{p.stem}.ipynb", mode)]
     total = len(notebooks)
     print(f"unsuplab course: {total} lesson{'s' if total != 1 else ''} in {mode} mode, {len(todo)} to run "
           f"(about {format_seconds(estimate(todo, durations))}), output in {out}/", flush=True)
