@@ -146,7 +146,7 @@ def test_index_shows_each_lesson_with_a_line_and_a_picture(built):
 
 
 def test_second_run_skips_and_force_redoes(tmp_path, monkeypatch, capfd):
-    monkeypatch.setattr(course, "library_mtime", lambda lesson=None: 0.0)  # other edits of the library must not interfere
+    monkeypatch.setattr(course, "library_mtime", lambda lesson=None: 0.0)  # other library edits must not interfere
     src = write_tiny_notebooks(tmp_path / "src")
     os.remove(src / "89_tiny_failure.ipynb")
     out = tmp_path / "out"

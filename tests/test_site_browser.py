@@ -82,7 +82,8 @@ def site(tmp_path_factory):
     for number, title in (("00", "First"), ("01", "Second")):
         cell = nbformat.v4.new_code_cell("show()", outputs=[figure_output()], execution_count=1)
         nb = nbformat.v4.new_notebook(cells=[
-            nbformat.v4.new_markdown_cell(f"# {number} · {title}\n\n**This lesson:** a random picture."), cell])
+            nbformat.v4.new_markdown_cell(f"# {number} · {title}\n\n**This lesson:** a random picture.\n\n"
+                                          "$$\\mathcal{L} = \\lVert x - g(f(x)) \\rVert^2$$"), cell])
         nb.metadata[course.META_KEY] = {"status": "ok", "mode": "fast", "seconds": 1.0}
         nbformat.write(nb, str(out / "executed" / f"{number}_{title.lower()}.ipynb"))
     course.build_site(out, sorted((out / "executed").glob("*.ipynb")))
@@ -96,6 +97,13 @@ def test_page_renders_with_its_images(site, tmp_path, page):
     assert seen["text"] > 50, f"{page} renders (almost) no text: {seen}"
     pixels = screenshot(site / page, tmp_path, "page.png")
     assert pixels.std() > 10, f"{page} renders as a blank page (pixel std {pixels.std():.1f})"
+
+
+def test_equations_are_typeset_offline(site, tmp_path):
+    page = (site / "00_first.html").read_text(encoding="utf-8")
+    assert "libs/mathjax" not in page and "mathjax/MathJax.js" in page  # the site's own copy, no CDN
+    dom = chromium(tmp_path, "--virtual-time-budget=10000", "--dump-dom", (site / "00_first.html").as_uri())
+    assert re.search(r'class="(MathJax|mjx-chtml|MJXc)', dom), "MathJax did not typeset the equation"
 
 
 def test_probe_catches_a_broken_image(tmp_path):

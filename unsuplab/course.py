@@ -13,7 +13,8 @@ lesson's kernel log and error go to ``DIR/logs/NAME.log``. The exit status is 1 
 The site (``DIR/site/index.html``) is written with nbconvert (a small template over its ``lab``
 template adds navigation) and Jinja2, both already needed to run notebooks: one page per lesson with
 its figures embedded, an index, and the benchmark tables of ``benchmarks/results/*.md``. It opens from
-the file system: relative links, images as data URIs, no server.
+the file system: relative links, images as data URIs, no server, and equations typeset by a copy of
+MathJax 2.7 from the ``jupyter-server-mathjax`` wheel (no CDN).
 """
 
 import argparse
@@ -24,6 +25,7 @@ import datetime
 import json
 import os
 import re
+import shutil
 import signal
 import statistics
 import sys
@@ -375,6 +377,23 @@ def _jinja():
                               autoescape=jinja2.select_autoescape(["html", "j2"]))
 
 
+MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"  # the configuration nbconvert's pages ask the CDN for
+
+
+def copy_mathjax(site):
+    """Copy MathJax 2.7 from the ``jupyter-server-mathjax`` wheel into ``site/mathjax/``, so that the pages'
+    equations render offline; return the pages' relative script URL, or None (nbconvert's CDN) without the wheel."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError:
+        return None
+    static = Path(jupyter_server_mathjax.__file__).parent / "static"
+    if not (static / "MathJax.js").exists():
+        return None
+    shutil.copytree(static, site / "mathjax", ignore=shutil.ignore_patterns("localization"), dirs_exist_ok=True)
+    return f"mathjax/MathJax.js?config={MATHJAX_CONFIG}"
+
+
 def build_site(out, executed, results="benchmarks/results"):
     """Write ``out/site/``: one page per executed lesson, ``index.html`` and ``results.html``. Return the index path."""
     from nbconvert import HTMLExporter
@@ -386,6 +405,9 @@ def build_site(out, executed, results="benchmarks/results"):
     pages = [f"{p.stem}.html" for p in executed]
     tables = results_tables(results)
     exporter = HTMLExporter(template_name="unsuplab", extra_template_basedirs=[str(TEMPLATES)])
+    mathjax = copy_mathjax(site)
+    if mathjax:
+        exporter.mathjax_url = mathjax
     cards = [lesson_card(nb, path.stem, page) for path, nb, page in zip(executed, notebooks, pages)]
     for i, (nb, card) in enumerate(zip(notebooks, cards)):
         before, after = cards[i - 1] if i else None, cards[i + 1] if i + 1 < len(cards) else None
