@@ -234,7 +234,8 @@ def main(names):
     unknown = set(names) - set(APPLICATIONS)
     if unknown:
         raise SystemExit(f"unknown application(s) {sorted(unknown)}; choose from {sorted(APPLICATIONS)}")
-    line = config.banner()
+    line = config.banner_line()
+    print(line)
     header = ("application", "metric", "model", "baseline", "target", "vs target/baseline", "met", "wall s")
     rows = []
     for name in names or APPLICATIONS:

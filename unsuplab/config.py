@@ -46,7 +46,12 @@ def mode_name():
 
 
 def banner():
-    """Print, and return, one line that says which mode runs and which Keras backend."""
+    """Print one line that says which mode runs and which Keras backend (the lessons' first cell)."""
+    print(banner_line())
+
+
+def banner_line():
+    """The line ``banner`` prints."""
     import keras
 
     if is_fast():
@@ -55,6 +60,4 @@ def banner():
     else:
         line = (f"unsuplab: FULL mode: the numbers quoted in the course "
                 f"(set {FAST_ENV}=1 for a quick smoke run).")
-    line += f" Keras {keras.__version__}, backend {keras.backend.backend()}."
-    print(line)
-    return line
+    return line + f" Keras {keras.__version__}, backend {keras.backend.backend()}."
