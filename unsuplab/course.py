@@ -421,10 +421,10 @@ def build_site(out, executed, results="benchmarks/results"):
     generated = _now()
     if tables:
         (site / "results.html").write_text(env.get_template("results.html.j2").render(
-            tables=tables, generated=generated), encoding="utf-8")
+            tables=tables, generated=generated, mathjax=mathjax), encoding="utf-8")
     index = site / "index.html"
     index.write_text(env.get_template("index.html.j2").render(
-        cards=cards, tables=tables, generated=generated,
+        cards=cards, tables=tables, generated=generated, mathjax=mathjax,
         modes=sorted({c["mode"] for c in cards})), encoding="utf-8")
     return index
 
