@@ -16,7 +16,7 @@ import sys
 
 __version__ = "0.1.0"
 
-REGISTERING_MODULES = ("unsuplab.models", "unsuplab.iic", "unsuplab.recommender", "unsuplab.dec")
+REGISTERING_MODULES = ("unsuplab.models", "unsuplab.iic", "unsuplab.recommender", "unsuplab.dec", "unsuplab.jule")
 
 
 def register_all():

@@ -1,0 +1,626 @@
+"""JULE: joint unsupervised learning of deep representations and image clusters (Yang, Parikh and Batra, CVPR 2016).
+
+Agglomerative clustering in the forward pass, a CNN trained on the current clusters in the backward pass,
+alternated over "periods". Defaults follow the authors' Torch code (github.com/jwyang/JULE.torch, ``train.lua``):
+
+* :func:`knn_affinity`: each sample links to its ``ks = 20`` nearest neighbours,
+  ``W_ij = exp(-d_ij^2 / sigma^2)`` with ``sigma^2`` the mean squared distance to those neighbours
+  (``affinity/affinity.lua``; the graph of Zhang et al., ECCV 2012). ``W`` is directed (``j`` among the neighbours
+  of ``i``) and stored as a ``scipy.sparse`` matrix, ``ks`` entries a row: no N x N array anywhere.
+* :func:`initial_clusters`: each sample points to its nearest neighbour; the samples whose nearest-neighbour
+  chains end at the same pair of mutual nearest neighbours form one cluster, i.e. the connected components of the
+  1-nearest-neighbour graph (``agg_clustering.init``).
+* :func:`graph_degree_linkage`: the cluster affinity of Zhang et al. (2012) used by JULE,
+  ``A(a, b) = 1_a' W_ab W_ba 1_a / |a|^2 + 1_b' W_ba W_ab 1_b / |b|^2``.
+* :func:`merge_clusters`: greedy merging with the K_c criterion (JULE eq. 6): cluster ``i`` scores
+  ``A(i, n_1) + sum_{k=2..K_c} (A(i, n_1) - A(i, n_k)) / (K_c - 1)`` with ``n_k`` its k-th most affine cluster;
+  the best-scoring cluster merges with ``n_1``. Used while more than 100 clusters remain, then plain ``A(i, n_1)``
+  (``agg_clustering.search_clusters``).
+* :func:`triplet_loss`: the weighted triplet loss (JULE eq. 11), ``max(0, gamma ||a - p||^2 - ||a - n||^2 + m)``
+  with ``gamma = 1``, ``m = 0.2`` (``criterions/TripletEmbedding.lua``), over the triplets of a batch built from
+  the pseudo-labels.
+* :func:`build_jule_cnn`: the authors' MNIST network (``models_def/MNIST-full.lua``): conv 5x5-50, BN, ReLU,
+  max-pool 2; conv 5x5-50, BN, ReLU; dense 160; L2 normalisation. Weights drawn from N(0, 0.01), biases 0.
+* :func:`fit_jule`: period 0 clusters the raw pixels (L2-normalised) into the initial clusters; each later
+  period trains the CNN ``epochs_per_period = 20`` epochs on the current clusters (SGD lr 0.01 with the "inv"
+  policy ``lr (1 + 1e-4 t)^-0.75``, momentum 0.9, weight decay 5e-5, batches of 100), re-extracts the
+  (L2-normalised) features, rebuilds ``W`` and merges ``ceil(eta * clusters)`` times (``eta = 0.9``, the
+  unfolding rate; never below ``n_clusters``). Once ``n_clusters`` is reached, a final pass starts again from
+  the initial clusters of the final features and merges down to ``n_clusters`` (JULE's last step,
+  ``merge_label_final``).
+
+Simplifications and departures from the authors' code (each a deliberate choice):
+
+* Triplets: every triplet of a batch (batch-all: each ordered positive pair with every negative in the batch),
+  averaged over the valid triplets; the authors take each unordered positive pair with 20 random negatives.
+  Batch-all has no sampling noise and runs in ``keras.ops``; it weights a positive pair by its number of
+  negatives in the batch, where the authors weight every pair alike (nearly the same while clusters are small
+  against the batch).
+* Cluster affinities are updated exactly after each merge of ``b`` into ``a``: the new column is the sum of the
+  two columns, the new row the sum of the two rows plus the cross terms ``in_a out_b + in_b out_a`` computed from
+  ``W`` around the smaller cluster (so a merge costs in proportion to the smaller cluster). The authors' regular
+  mode recomputes the row (exact too); their default "fast" mode adds the rows and drops the cross terms.
+  Cluster affinities live in sparse per-cluster dictionaries, never a dense clusters x clusters matrix.
+* The K_c criterion ranks, for each cluster, all its neighbours; the Torch code keeps only the upper triangle of
+  the affinity matrix and so ranks, for cluster ``j``, only clusters with a smaller index.
+* The nearest-neighbour chains are not cut after 50 steps (the Torch code starts a new cluster there); MNIST's
+  chains are far shorter.
+* Where no pair of clusters has a positive affinity left (a kNN graph in several pieces), the two clusters with
+  the closest mean features merge (the authors merge such isolated clusters with their nearest cluster by mean
+  feature before merging, and only when there are more than 20 times ``n_clusters`` clusters).
+* Features are always scaled to unit L2 norm (the authors' ``renorm`` caps the norm at 1, which for MNIST pixels
+  and the normalised CNN output is the same thing). They are extracted in inference mode (BatchNorm with its
+  moving averages; the Torch code extracts in whatever mode the net was left, i.e. training mode).
+* BatchNorm momentum 0.9 (Torch's 0.1); Keras' weight decay (``w -= lr * wd * w`` each step) stands for Torch's
+  L2 term added to the gradient before momentum.
+* ``max_seconds`` (ours): stop training when the time is up and go straight to the final pass.
+
+A user encoder (any Keras model with flat outputs, e.g. a Dense network for feature vectors) may replace the CNN:
+it is copied (the original is left as it is) and followed by an L2 normalisation.
+"""
+
+import heapq
+import math
+import time
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+from keras import layers, ops
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
+from sklearn.neighbors import NearestNeighbors
+
+from .validation import number_at_least, positive_int
+
+__all__ = ["knn_affinity", "initial_clusters", "graph_degree_linkage", "merge_clusters", "triplet_loss",
+           "TripletLoss", "InverseDecay", "build_jule_cnn", "JULEHistory", "fit_jule"]
+
+LARGE = 100  # the K_c criterion is used while more clusters than this remain (agg_clustering.search_clusters)
+
+
+# ----------------------------------------------------------------------------- the graph and its clusters
+
+def _check_features(features, name="features"):
+    features = np.asarray(features)
+    if features.ndim != 2:
+        raise ValueError(f"`{name}` must have shape (samples, features), got shape {features.shape}.")
+    if features.dtype.kind not in "fiu" or not np.all(np.isfinite(features)):
+        raise ValueError(f"`{name}` must hold finite numbers (no NaN or infinite values).")
+    return features.astype("float64", copy=False)
+
+
+def _check_affinity(affinity):
+    if not sparse.issparse(affinity):
+        raise TypeError(f"`affinity` must be a scipy.sparse matrix (from knn_affinity), got "
+                        f"{type(affinity).__name__}.")
+    if affinity.shape[0] != affinity.shape[1]:
+        raise ValueError(f"`affinity` must be square (samples x samples), got shape {affinity.shape}.")
+    return sparse.csr_matrix(affinity, dtype="float64")
+
+
+def _compact(labels, n):
+    labels = np.asarray(labels)
+    if labels.shape != (n,):
+        raise ValueError(f"`labels` must have shape ({n},), one label per sample, got shape {labels.shape}.")
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"`labels` must hold integers, got dtype {labels.dtype}.")
+    return np.unique(labels, return_inverse=True)[1].reshape(-1).astype("int64")
+
+
+def knn_affinity(features, ks=20):
+    """The directed K_s-nearest-neighbour graph ``W`` (N x N, ``scipy.sparse`` CSR, ``ks`` entries a row).
+
+    ``W_ij = exp(-||f_i - f_j||^2 / sigma^2)`` for the ``ks`` nearest neighbours ``j`` of ``i`` (never ``i``
+    itself), ``sigma^2`` the mean of those squared distances (the authors' bandwidth); other entries are 0.
+    ``W`` is not symmetrised: ``W_ij`` and ``W_ji`` are both stored (and equal) only for mutual neighbours.
+    """
+    features = _check_features(features)
+    n = len(features)
+    ks = positive_int(ks, "ks")
+    if ks >= n:
+        raise ValueError(f"`ks` ({ks}) must be smaller than the number of samples ({n}).")
+    distances, indices = NearestNeighbors(n_neighbors=ks + 1).fit(features).kneighbors(features)
+    own = indices == np.arange(n)[:, None]
+    own[~own.any(axis=1), -1] = True  # a duplicate came before the sample itself: drop the farthest instead
+    keep = ~own
+    indices = indices[keep].reshape(n, ks)
+    squared = np.square(distances[keep].reshape(n, ks))
+    sigma2 = float(squared.mean())
+    weights = np.exp(-squared / (sigma2 if sigma2 > 0 else 1.0))
+    rows = np.repeat(np.arange(n), ks)
+    return sparse.csr_matrix((weights.ravel(), (rows, indices.ravel())), shape=(n, n))
+
+
+def initial_clusters(affinity):
+    """Nearest-neighbour-chain clusters: labels (N,) int64, numbered 0..C-1.
+
+    Each sample points to its nearest neighbour (the largest ``W_ij`` of its row); following the pointers, every
+    chain ends in a pair of mutual nearest neighbours, and the samples whose chains end at the same pair form one
+    cluster: the connected components of the 1-nearest-neighbour graph (``agg_clustering.init`` of JULE).
+    """
+    affinity = _check_affinity(affinity)
+    n = affinity.shape[0]
+    if np.any(np.diff(affinity.indptr) == 0):
+        raise ValueError("every row of `affinity` needs at least one neighbour.")
+    nearest = np.asarray(affinity.argmax(axis=1)).reshape(-1)
+    graph = sparse.csr_matrix((np.ones(n), (np.arange(n), nearest)), shape=(n, n))
+    return connected_components(graph, directed=True, connection="weak")[1].astype("int64")
+
+
+def _indicator(labels, n_clusters):
+    n = len(labels)
+    return sparse.csr_matrix((np.ones(n), (np.arange(n), labels)), shape=(n, n_clusters))
+
+
+def _degree_products(affinity, labels, n_clusters):
+    """``U[a, b] = 1_a' W_ab W_ba 1_a = sum_{v in b} in_a(v) out_a(v)``, sparse (clusters x clusters), 0 diagonal.
+
+    ``in_a(v) = sum_{u in a} W_uv`` and ``out_a(v) = sum_{u in a} W_vu``: the affinity of ``a`` to ``b`` counts the
+    paths ``a -> v -> a`` through the samples ``v`` of ``b`` (Zhang et al. 2012, eq. 5).
+    """
+    member = _indicator(labels, n_clusters)
+    into, out = (affinity.T @ member).tocsr(), (affinity @ member).tocsr()
+    products = (member.T @ into.multiply(out).tocsr()).T.tocsr()  # products[a, b]: sum over v in b
+    products.setdiag(0)
+    products.eliminate_zeros()
+    return products
+
+
+def graph_degree_linkage(affinity, labels):
+    """The cluster affinity of graph degree linkage (Zhang et al. 2012), symmetric sparse (clusters x clusters).
+
+    ``A(a, b) = 1_a' W_ab W_ba 1_a / |a|^2 + 1_b' W_ba W_ab 1_b / |b|^2`` (JULE eq. 4 to 6); clusters are the
+    labels' distinct values in increasing order. The diagonal is 0.
+    """
+    affinity = _check_affinity(affinity)
+    labels = _compact(labels, affinity.shape[0])
+    sizes = np.bincount(labels).astype("float64")
+    scaled = sparse.diags(1.0 / sizes ** 2) @ _degree_products(affinity, labels, len(sizes))
+    return (scaled + scaled.T).tocsr()
+
+
+class _Merger:
+    """Greedy agglomeration on the GDL affinity with exact updates; state in per-cluster dictionaries."""
+
+    def __init__(self, affinity, labels, kc, features):
+        self.w_rows, self.w_cols = affinity, affinity.tocsc()
+        self.labels, self.kc, self.features = labels.copy(), kc, features
+        self.n = len(labels)
+        sizes = np.bincount(labels)
+        self.size = sizes.astype("float64")
+        order = np.argsort(labels, kind="stable")
+        self.members = np.split(order, np.cumsum(sizes)[:-1])
+        products = _degree_products(affinity, labels, len(sizes))
+        scaled = sparse.diags(1.0 / self.size ** 2) @ products
+        linkage = (scaled + scaled.T).tocsr()
+        self.products = [dict(zip(products.indices[s:e].tolist(), products.data[s:e].tolist()))
+                         for s, e in zip(products.indptr[:-1], products.indptr[1:])]
+        self.linkage = [dict(zip(linkage.indices[s:e].tolist(), linkage.data[s:e].tolist()))
+                        for s, e in zip(linkage.indptr[:-1], linkage.indptr[1:])]
+        self.alive = len(sizes)
+        self.version = [0] * len(sizes)
+        self.partner = [-1] * len(sizes)
+        self._rebuild()
+
+    def _use_kc(self):
+        return self.kc > 1 and self.alive > LARGE
+
+    def _score(self, c):
+        """JULE eq. 6 for cluster ``c`` (missing neighbours count as affinity 0) and its best neighbour."""
+        links = self.linkage[c]
+        if not links:
+            return 0.0, -1
+        best = max(links, key=links.get)
+        first = links[best]
+        if not self._use_kc():
+            return first, best
+        values = sorted(links.values(), reverse=True)[1:self.kc]
+        return first + ((self.kc - 1) * first - sum(values)) / (self.kc - 1), best
+
+    def _push(self, c):
+        score, self.partner[c] = self._score(c)
+        self.version[c] += 1
+        heapq.heappush(self.heap, (-score, c, self.version[c]))
+
+    def _rebuild(self):
+        self.heap, self.kc_on = [], self._use_kc()
+        for c, links in enumerate(self.linkage):
+            if links is not None:
+                self._push(c)
+
+    def _pop(self):
+        while self.heap:
+            score, c, version = heapq.heappop(self.heap)
+            if self.linkage[c] is not None and version == self.version[c]:
+                return -score, c
+        raise RuntimeError("no cluster left to merge")  # not reached: merge_clusters keeps >= 1 cluster
+
+    def _closest_pair(self):
+        """Fallback with no positive affinity left: nearest mean features (or the two smallest clusters)."""
+        ids = np.array([c for c, links in enumerate(self.linkage) if links is not None])
+        if self.features is None:
+            a, b = ids[np.argsort(self.size[ids], kind="stable")[:2]]
+            return int(a), int(b)
+        means = np.stack([self.features[self.members[c]].mean(axis=0) for c in ids])
+        distances, nearest = NearestNeighbors(n_neighbors=2).fit(means).kneighbors(means)
+        i = int(np.argmin(distances[:, 1]))
+        return int(ids[i]), int(ids[nearest[i, 1]])
+
+    @staticmethod
+    def _gather(matrix, rows):
+        """The (column index, value) pairs of ``rows`` of a CSR (or, for columns, CSC) matrix: no scipy slicing."""
+        starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
+        lengths = ends - starts
+        where = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return matrix.indices[where], matrix.data[where]
+
+    def _sums_from(self, matrix, samples, cluster):
+        """For each of ``samples``: the sum of its row of ``matrix`` (CSR; CSC: column) over ``cluster``'s members."""
+        lengths = matrix.indptr[samples + 1] - matrix.indptr[samples]
+        others, weights = self._gather(matrix, samples)
+        inside = self.labels[others] == cluster
+        owner = np.repeat(np.arange(len(samples)), lengths)
+        return np.bincount(owner[inside], weights=weights[inside], minlength=len(samples))
+
+    def _merged_row(self, a, b):
+        """``U[a + b, i]`` for every other cluster ``i``, exactly, at a cost set by the smaller cluster ``b``.
+
+        ``U[a + b, i] = U[a, i] + U[b, i] + sum_{v in i} (in_a(v) out_b(v) + in_b(v) out_a(v))``: the cross terms
+        are non-zero only next to ``b``. Call before relabelling ``b``'s members.
+        """
+        targets, into = self._gather(self.w_rows, self.members[b])   # b -> v
+        sources, out = self._gather(self.w_cols, self.members[b])    # v -> b
+        samples, inverse = np.unique(np.concatenate([targets, sources]), return_inverse=True)
+        inverse = inverse.reshape(-1)
+        into_b = np.bincount(inverse[:len(targets)], weights=into, minlength=len(samples))
+        out_b = np.bincount(inverse[len(targets):], weights=out, minlength=len(samples))
+        into_a = self._sums_from(self.w_cols, samples, a)  # column v of W over a's members: a -> v
+        out_a = self._sums_from(self.w_rows, samples, a)   # row v of W over a's members: v -> a
+        cross = into_a * out_b + into_b * out_a
+        where = np.flatnonzero(cross)
+        ids, inverse = np.unique(self.labels[samples[where]], return_inverse=True)
+        sums = np.bincount(inverse.reshape(-1), weights=cross[where], minlength=len(ids))
+        row = dict(self.products[a])
+        for i, value in self.products[b].items():
+            row[i] = row.get(i, 0.0) + value
+        for i, value in zip(ids.tolist(), sums.tolist()):
+            row[i] = row.get(i, 0.0) + value
+        row.pop(a, None)
+        row.pop(b, None)
+        return row
+
+    def merge_once(self):
+        score, a = self._pop()
+        b = self.partner[a]
+        if score <= 0 or b < 0:
+            heapq.heappush(self.heap, (-score, a, self.version[a]))
+            a, b = self._closest_pair()
+        if self.size[a] < self.size[b]:  # the larger cluster keeps its id
+            a, b = b, a
+        row = self._merged_row(a, b)
+        self.labels[self.members[b]] = a
+        self.members[a] = np.concatenate([self.members[a], self.members[b]])
+        self.size[a] += self.size[b]
+        neighbours = (self.linkage[a].keys() | self.linkage[b].keys() | row.keys()) - {a, b}
+        links = {}
+        for i in neighbours:
+            products = self.products[i]
+            column = products.pop(a, 0.0) + products.pop(b, 0.0)  # U[i, a + b] = U[i, a] + U[i, b]: exact
+            if column:
+                products[a] = column
+            value = row.get(i, 0.0) / self.size[a] ** 2 + column / self.size[i] ** 2
+            other = self.linkage[i]
+            other.pop(b, None)
+            if value > 0:
+                other[a] = links[i] = value
+            else:
+                other.pop(a, None)
+        self.products[a], self.linkage[a] = row, links
+        self.products[b] = self.linkage[b] = self.members[b] = None
+        self.alive -= 1
+        self.version[b] += 1
+        if self.kc_on != self._use_kc():
+            self._rebuild()
+        else:
+            for c in neighbours | {a}:
+                self._push(c)
+        return a, b, score
+
+
+def merge_clusters(affinity, labels, n_merges, kc=5, features=None):
+    """Merge clusters ``n_merges`` times by graph degree linkage with the K_c criterion; return ``(labels, merges)``.
+
+    ``affinity``: the sample graph ``W`` (:func:`knn_affinity`); ``labels``: the current clusters (any integers).
+    Each step merges the cluster with the best K_c score (module docstring; plain best affinity once 100 or
+    fewer clusters remain, or with ``kc = 1``) with its most affine neighbour, then updates the affinities.
+    With no positive affinity left, the two clusters with the closest mean ``features`` merge (the two smallest
+    without ``features``). Returns the new labels (N,) numbered 0..C-1 in the order of the input clusters, and
+    ``merges``: ``[(kept, absorbed, score), ...]`` in the input's numbering (clusters numbered by sorted label).
+    """
+    affinity = _check_affinity(affinity)
+    labels = _compact(labels, affinity.shape[0])
+    n_clusters = int(labels.max()) + 1
+    n_merges = positive_int(n_merges, "n_merges", minimum=0)
+    if n_merges >= n_clusters:
+        raise ValueError(f"`n_merges` ({n_merges}) must be smaller than the number of clusters ({n_clusters}).")
+    kc = positive_int(kc, "kc")
+    if features is not None:
+        features = _check_features(features)
+        if len(features) != len(labels):
+            raise ValueError(f"`features` has {len(features)} rows but there are {len(labels)} samples.")
+    if n_merges == 0:
+        return labels, []
+    merger = _Merger(affinity, labels, kc, features)
+    merges = [merger.merge_once() for _ in range(n_merges)]
+    return _compact(merger.labels, len(labels)), merges
+
+
+# ----------------------------------------------------------------------------- the loss and the network
+
+def triplet_loss(embeddings, labels, margin=0.2, gamma=1.0):
+    """Weighted triplet loss over every triplet of the batch (JULE eq. 11), a scalar.
+
+    Mean of ``max(0, gamma D_ij - D_ik + margin)`` over the triplets ``(i, j, k)`` with ``i != j`` of the same
+    label and ``k`` of another, ``D`` the squared Euclidean distances between ``embeddings`` (batch, d).
+    0 when the batch holds no such triplet.
+    """
+    embeddings = ops.convert_to_tensor(embeddings)
+    labels = ops.reshape(ops.convert_to_tensor(labels), (-1,))
+    squares = ops.sum(ops.square(embeddings), axis=1)
+    distances = ops.maximum(squares[:, None] + squares[None, :] - 2.0 * ops.matmul(embeddings, ops.transpose(
+        embeddings)), 0.0)
+    same = ops.equal(labels[:, None], labels[None, :])
+    positive = ops.logical_and(same, ops.logical_not(ops.cast(ops.eye(ops.shape(labels)[0]), "bool")))
+    valid = ops.cast(ops.logical_and(positive[:, :, None], ops.logical_not(same)[:, None, :]), embeddings.dtype)
+    hinge = ops.relu(gamma * distances[:, :, None] - distances[:, None, :] + margin)
+    return ops.sum(hinge * valid) / ops.maximum(ops.sum(valid), 1.0)
+
+
+@keras.saving.register_keras_serializable(package="unsuplab")
+class TripletLoss(keras.losses.Loss):
+    """:func:`triplet_loss` as a Keras loss: ``y_true`` the pseudo-labels (batch,), ``y_pred`` the embeddings."""
+
+    def __init__(self, margin=0.2, gamma=1.0, name="triplet", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.margin = number_at_least(margin, "margin", 0.0)
+        self.gamma = number_at_least(gamma, "gamma", 0.0)
+        if self.gamma == 0:
+            raise ValueError("`gamma` (weight of the positive distance) must be > 0, got 0.")
+
+    def call(self, y_true, y_pred):
+        return triplet_loss(y_pred, y_true, self.margin, self.gamma)
+
+    def get_config(self):
+        return {**super().get_config(), "margin": self.margin, "gamma": self.gamma}
+
+
+@keras.saving.register_keras_serializable(package="unsuplab")
+class InverseDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Caffe's "inv" policy used by JULE: ``lr_t = lr (1 + decay t)^(-power)``, ``t`` the step."""
+
+    def __init__(self, learning_rate=0.01, decay=1e-4, power=0.75):
+        self.learning_rate = number_at_least(learning_rate, "learning_rate", 0.0)
+        self.decay = number_at_least(decay, "decay", 0.0)
+        self.power = number_at_least(power, "power", 0.0)
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        return self.learning_rate * ops.power(1.0 + self.decay * step, -self.power)
+
+    def get_config(self):
+        return {"learning_rate": self.learning_rate, "decay": self.decay, "power": self.power}
+
+
+def build_jule_cnn(input_shape=(28, 28, 1), feature_size=160, name="jule_cnn"):
+    """The authors' MNIST CNN: [conv 5x5-50, BN, ReLU, max-pool 2], [conv 5x5-50, BN, ReLU], dense, L2-normalise.
+
+    Weights from N(0, 0.01) and zero biases (``NetInit`` of ``train.lua``); BatchNorm momentum 0.9 (Torch's 0.1).
+    Images of at least 14 x 14 pixels.
+    """
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 3 or min(input_shape[:2]) < 14:
+        raise ValueError(f"`input_shape` must be (height, width, channels) with sides of at least 14, "
+                         f"got {input_shape}.")
+    feature_size = positive_int(feature_size, "feature_size")
+    init = {"kernel_initializer": keras.initializers.RandomNormal(0.0, 0.01), "bias_initializer": "zeros"}
+    return keras.Sequential([
+        keras.Input(input_shape),
+        layers.Conv2D(50, 5, **init), layers.BatchNormalization(momentum=0.9, epsilon=1e-5), layers.ReLU(),
+        layers.MaxPooling2D(2, padding="same"),  # Torch's ceil mode
+        layers.Conv2D(50, 5, **init), layers.BatchNormalization(momentum=0.9, epsilon=1e-5), layers.ReLU(),
+        layers.Flatten(), layers.Dense(feature_size, **init), layers.UnitNormalization(),
+    ], name=name)
+
+
+def _embedding_network(encoder, input_shape):
+    """A copy of ``encoder`` followed by an L2 normalisation (the original is left as it is)."""
+    if not isinstance(encoder, keras.Model):
+        raise TypeError(f"`encoder` must be a keras.Model or None, got {type(encoder).__name__}.")
+    try:
+        want = tuple(encoder.inputs[0].shape[1:])
+        output = encoder.outputs[0].shape
+    except (AttributeError, IndexError, TypeError, ValueError):
+        raise ValueError("`encoder` must be a built functional or Sequential model (with an Input).") from None
+    if len(output) != 2:
+        raise ValueError(f"`encoder` must output flat features (batch, features), got output shape "
+                         f"{tuple(output)}; add a Flatten layer.")
+    if want != tuple(input_shape):
+        raise ValueError(f"`x` has samples of shape {tuple(input_shape)} but `encoder` takes {want}.")
+    copy = keras.models.clone_model(encoder)
+    copy.set_weights(encoder.get_weights())
+    inputs = keras.Input(want)
+    return keras.Model(inputs, layers.UnitNormalization()(copy(inputs)), name="jule_embedding")
+
+
+# ----------------------------------------------------------------------------- training
+
+@dataclass
+class JULEHistory:
+    """One entry per clustering step. ``stage``: "initial" (nearest-neighbour chains on the pixels), "merge"
+    (a period: CNN training then merging) or "final" (chains on the final features merged to ``n_clusters``);
+    ``clusters`` after the step; ``merges`` done by it; ``epochs`` of CNN training before it (for "final": those
+    of a period cut short by ``max_seconds``) and ``loss``, their mean triplet loss (NaN without training);
+    ``seconds`` since the start; ``labels`` the clusters (N,) after the step. ``epoch_loss``: the mean loss of
+    every epoch. ``model``: the trained embedding network (inputs -> unit-norm features; None when
+    ``epochs_per_period`` is 0); ``stopped_by_time``: ``max_seconds`` cut the training short."""
+
+    stage: list = field(default_factory=list)
+    clusters: list = field(default_factory=list)
+    merges: list = field(default_factory=list)
+    epochs: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    labels: list = field(default_factory=list)
+    epoch_loss: list = field(default_factory=list)
+    model: keras.Model = None
+    stopped_by_time: bool = False
+
+    def add(self, stage, labels, merges, losses, start):
+        self.stage.append(stage)
+        self.clusters.append(int(labels.max()) + 1)
+        self.merges.append(int(merges))
+        self.epochs.append(len(losses))
+        self.loss.append(float(np.mean(losses)) if losses else math.nan)
+        self.seconds.append(time.monotonic() - start)
+        self.labels.append(labels.copy())
+
+    def rows(self):
+        """``[(stage, clusters, merges, epochs, loss, seconds), ...]``."""
+        return list(zip(self.stage, self.clusters, self.merges, self.epochs, self.loss, self.seconds))
+
+
+class _Deadline(keras.callbacks.Callback):
+    def __init__(self, deadline):
+        super().__init__()
+        self.deadline, self.hit = deadline, False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.hit = self.model.stop_training = True
+
+
+def _unit_rows(features):
+    features = features.reshape(len(features), -1).astype("float64")
+    return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+
+
+def _check_x(x):
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"`x` must be a NumPy array, got {type(x).__name__}.")
+    if x.dtype.kind != "f":
+        raise TypeError(f"`x` must hold floats (e.g. pixels / 255), got dtype {x.dtype}.")
+    if x.ndim < 2 or len(x) == 0:
+        raise ValueError(f"`x` must have shape (samples, ...) with at least one sample, got shape {x.shape}.")
+    x = x.astype("float32", copy=False)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("`x` contains NaN or infinite values.")
+    return x
+
+
+def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_period=20, batch_size=100,
+             margin=0.2, gamma=1.0, optimizer=None, seed=0, max_seconds=None, verbose=0):
+    """Cluster ``x`` with JULE (recurrent, partially unrolled); return ``(labels, history)``.
+
+    ``x``: images (N, H, W, C) for the default CNN (:func:`build_jule_cnn`), or whatever ``encoder`` takes.
+    ``ks``, ``kc``, ``eta``: the sample neighbours, the K_c criterion and the unfolding rate (module docstring).
+    Each period trains ``epochs_per_period`` epochs on the current clusters (``0``: no network, agglomerative
+    clustering of the pixels only), then merges ``ceil(eta * clusters)`` times, never below ``n_clusters``.
+    ``optimizer`` None: SGD(0.01, "inv" policy, momentum 0.9, weight decay 5e-5). ``max_seconds``: stop training
+    when the time is up (the final pass still runs). Returns ``labels`` (N,) int64 in 0..n_clusters-1 and a
+    :class:`JULEHistory` (``history.model`` is the trained network).
+    """
+    # every check before any training
+    x = _check_x(x)
+    n_clusters = positive_int(n_clusters, "n_clusters")
+    if n_clusters >= len(x):
+        raise ValueError(f"`n_clusters` ({n_clusters}) must be smaller than the number of samples in `x` "
+                         f"({len(x)}).")
+    ks = positive_int(ks, "ks")
+    if ks >= len(x):
+        raise ValueError(f"`ks` ({ks}) must be smaller than the number of samples in `x` ({len(x)}).")
+    kc = positive_int(kc, "kc")
+    if isinstance(eta, bool) or not isinstance(eta, (int, float, np.integer, np.floating)):
+        raise TypeError(f"`eta` (the unfolding rate) must be a number in (0, 1], got {eta!r}.")
+    if not 0 < eta <= 1:
+        raise ValueError(f"`eta` (the unfolding rate: merges per period / clusters) must be in (0, 1], got {eta}.")
+    epochs_per_period = positive_int(epochs_per_period, "epochs_per_period", minimum=0)
+    batch_size = positive_int(batch_size, "batch_size", minimum=2)
+    loss = TripletLoss(margin, gamma)
+    seed = positive_int(seed, "seed", minimum=0)
+    if max_seconds is not None:
+        max_seconds = number_at_least(max_seconds, "max_seconds", 0.0)
+    if optimizer is None:
+        optimizer = keras.optimizers.SGD(InverseDecay(0.01, 1e-4, 0.75), momentum=0.9, weight_decay=5e-5)
+    else:
+        try:
+            optimizer = keras.optimizers.get(optimizer)
+        except (ValueError, TypeError):
+            raise ValueError(f"`optimizer` must be a Keras optimizer or its name, got {optimizer!r}.") from None
+    keras.utils.set_random_seed(seed)
+    if epochs_per_period:
+        if encoder is None:
+            if x.ndim != 4:
+                raise ValueError(f"`x` must be images (samples, height, width, channels) for the default CNN, "
+                                 f"got shape {x.shape}; pass an `encoder` for other data.")
+            network = build_jule_cnn(x.shape[1:])
+        else:
+            network = _embedding_network(encoder, x.shape[1:])
+        inputs = keras.Input(x.shape[1:])
+        trainer = keras.Model(inputs, network(inputs))  # compiled for training; `network` is saved uncompiled
+        trainer.compile(optimizer=optimizer, loss=loss)
+    else:
+        network = None
+
+    start = time.monotonic()
+    deadline = _Deadline(None if max_seconds is None else start + max_seconds)
+    history = JULEHistory(model=network)
+
+    def say(text):
+        if verbose:
+            print(f"[{time.monotonic() - start:6.0f} s] {text}")
+
+    def features():  # the pixels until the network has trained
+        if network is None or not history.epoch_loss:
+            return _unit_rows(x)
+        return _unit_rows(network.predict(x, batch_size=256, verbose=0))
+
+    labels = initial_clusters(knn_affinity(features(), ks))
+    count = int(labels.max()) + 1
+    if count < n_clusters:
+        raise ValueError(f"the nearest-neighbour chains give {count} clusters, fewer than `n_clusters` "
+                         f"({n_clusters}); JULE only merges: ask for fewer clusters or give more samples.")
+    history.add("initial", labels, 0, [], start)
+    say(f"initial clusters: {count}")
+    losses = []
+
+    while epochs_per_period and count > n_clusters:
+        fitted = trainer.fit(x, labels, batch_size=min(batch_size, len(x)), epochs=epochs_per_period, shuffle=True,
+                             verbose=0, callbacks=[deadline])
+        losses = [float(v) for v in fitted.history.get("loss", [])]
+        history.epoch_loss.extend(losses)  # (an epoch cut short by the deadline counts as one)
+        if deadline.hit:
+            history.stopped_by_time = True
+            say("time is up: final pass")
+            break
+        current = features()
+        merges = min(math.ceil(eta * count), count - n_clusters)
+        labels, _ = merge_clusters(knn_affinity(current, ks), labels, merges, kc, current)
+        count = int(labels.max()) + 1
+        history.add("merge", labels, merges, losses, start)
+        losses = []
+        say(f"period {len(history.stage) - 1}: loss {history.loss[-1]:.4f}, {merges} merges -> {count} clusters")
+
+    # final pass (merge_label_final): chains on the final features, merged down to n_clusters
+    current = features()
+    graph = knn_affinity(current, ks)
+    start_labels = initial_clusters(graph)
+    if int(start_labels.max()) + 1 < n_clusters:  # too few chains: merge the recurrent clusters instead
+        start_labels = labels
+    merges = int(start_labels.max()) + 1 - n_clusters
+    labels, _ = merge_clusters(graph, start_labels, merges, kc, current)
+    history.add("final", labels, merges, losses, start)  # losses: a period cut short by max_seconds
+    say(f"final: {merges + n_clusters} chains -> {n_clusters} clusters")
+    return labels, history
