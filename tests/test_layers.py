@@ -254,3 +254,36 @@ def test_layer_configs_round_trip_through_the_registered_name():
             again, saved = {k: v for k, v in again.items() if k != "layer"}, \
                 {**saved, "config": {k: v for k, v in saved["config"].items() if k != "layer"}}
         assert again == saved["config"]
+
+
+def test_reconstruction_error_scores_each_sample_and_saves_inside_a_detector(tmp_path):
+    """One mean squared error per sample, on images and vectors, in a model that saves and reloads by name."""
+    rng = np.random.default_rng(12)
+    for shape in ((5, 6, 6, 1), (4, 10)):
+        x, x_hat = rng.random(shape).astype("float32"), rng.random(shape).astype("float32")
+        got = to_np(L.ReconstructionError()([x, x_hat]))
+        np.testing.assert_allclose(got, np.mean((x - x_hat) ** 2, axis=tuple(range(1, len(shape)))), rtol=1e-6)
+    autoencoder = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Flatten(), keras.layers.Dense(36),
+                                    keras.layers.Reshape((6, 6, 1))])
+    inputs = keras.Input((6, 6, 1))
+    detector = keras.Model(inputs, L.ReconstructionError()([inputs, autoencoder(inputs)]))
+    assert detector.output_shape == (None,)
+    x = rng.random((5, 6, 6, 1)).astype("float32")
+    scores = to_np(detector.predict(x, verbose=0))
+    np.testing.assert_allclose(scores, np.mean((x - to_np(autoencoder(x))) ** 2, axis=(1, 2, 3)), rtol=1e-5)
+    detector.save(tmp_path / "detector.keras")
+    reloaded = keras.models.load_model(tmp_path / "detector.keras")  # registered: no custom_objects
+    np.testing.assert_allclose(to_np(reloaded.predict(x, verbose=0)), scores, rtol=1e-6)
+
+
+def test_straight_through_binarize_gives_bits_forward_and_the_identity_gradient_backward():
+    """Exact 0/1 bits ``round(h)`` on sigmoid codes, also under jit; d output / d input = 1 (Bengio et al., 2013)."""
+    h = np.random.default_rng(13).uniform(size=(6, 8)).astype("float32")
+    layer = L.StraightThroughBinarize()
+    np.testing.assert_array_equal(to_np(layer(h)), np.round(h))
+    np.testing.assert_array_equal(to_np(jit(lambda v: layer(v))(h)), np.round(h))
+    weights = np.random.default_rng(14).normal(size=h.shape).astype("float32")
+    np.testing.assert_allclose(gradient(lambda v: layer(v) * weights, h), weights, rtol=1e-6)
+    saved = keras.saving.serialize_keras_object(layer)
+    assert saved["registered_name"] == "unsuplab>StraightThroughBinarize"
+    assert type(keras.saving.deserialize_keras_object(saved)) is L.StraightThroughBinarize

@@ -10,6 +10,9 @@
 * :class:`L1Sparsity`, :class:`KLSparsity`: pass-through activity penalties (Ng, CS294A notes).
 * :class:`ContractiveDense`, :class:`ContractiveEstimate`: the contractive penalty (Rifai et al., 2011).
 * :class:`Sampling`: the VAE's reparameterisation ``z = mu + sigma * eps`` and its KL term.
+* :class:`StraightThroughBinarize`: 0/1 bits forward, identity gradient backward (semantic hashing).
+* :class:`ReconstructionError`: one anomaly score per sample, the mean squared error of ``[x, x_hat]``
+  (an autoencoder and this layer make a detector that is one model).
 
 Switches hold, for each pooled value, the flat index ``row * width + col`` of its maximum in the
 (unpadded) input, per image and channel, as int32, the same shape as the pooled values.
@@ -384,3 +387,43 @@ class ImageShapeCheck(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "channels": self.channels, "multiple": self.multiple}
+
+
+# ----------------------------------------------------------------------------- binary codes
+
+@register
+class StraightThroughBinarize(keras.layers.Layer):
+    """Bits forward, identity backward: ``x + stop_gradient(round(x) - x)`` on codes in [0, 1].
+
+    The forward pass gives exact 0/1 bits (``round``, threshold 0.5, for sigmoid codes); the backward pass is
+    the straight-through estimator (Bengio, Leonard and Courville, 2013): the gradient goes through as if the
+    layer were the identity, so an autoencoder can train with binary codes (semantic hashing, Salakhutdinov
+    and Hinton, 2009).
+    """
+
+    def call(self, inputs):
+        return inputs + ops.stop_gradient(ops.round(inputs) - inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+# ----------------------------------------------------------------------------- anomaly scores
+
+@register
+class ReconstructionError(keras.layers.Layer):
+    """Called on ``[x, x_hat]``: one score per sample, ``s(x) = ||x - x_hat||^2 / D``, the mean squared error over
+    every axis but the batch (reconstruction error as anomaly score: Japkowicz, Myers and Gluck, 1995; Sakurada
+    and Yairi, 2014).
+
+    ``keras.Model(x, ReconstructionError()([x, autoencoder(x)]))`` is a detector in one model: images in, one
+    score per image out, saved and loaded as one ``.keras`` file.
+    """
+
+    def call(self, inputs):
+        x, x_hat = inputs
+        error = ops.square(ops.subtract(x, x_hat))
+        return ops.mean(error, axis=tuple(range(1, len(error.shape))))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[0][:1])

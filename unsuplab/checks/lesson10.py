@@ -2,8 +2,156 @@
 
 import numpy as np
 
-from .. import degrade, metrics
-from . import Wrong, exercise, expect_close, to_numpy
+from .. import degrade
+from . import Wrong, backend_specific_call, exercise, expect_close, to_numpy
+
+CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")
+POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
+MERGE_TYPES = ("Concatenate", "Add")  # the Keras layers, and keras.ops.concatenate / add in a functional model
+SIZES = ((16, 16), (8, 24))  # two sizes: the model must take any height and width, up to three halvings
+
+
+def _all_operations(model):
+    """Every layer or op inside ``model``, nested models included, in order."""
+    found = []
+    for op in getattr(model, "operations", None) or getattr(model, "layers", []):
+        found.append(op)
+        found.extend(_all_operations(op))
+    return found
+
+
+def _downsamples(op):
+    """True for a pooling layer, a strided convolution, or a nested model holding one."""
+    name = type(op).__name__
+    if name in POOL_TYPES or (name in CONV_TYPES and name != "Conv2DTranspose"
+                              and max(getattr(op, "strides", (1,))) > 1):
+        return True
+    return any(_downsamples(sub) for sub in getattr(op, "layers", []))
+
+
+def _downsampling_above(tensor, memo):
+    """The downsampling operations on the paths from the model's input to ``tensor`` (ids), via Keras' graph."""
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return frozenset()
+    key = (id(history.operation), history.node_index)
+    if key not in memo:
+        memo[key] = frozenset()  # guards against a cycle while this node is visited
+        node = history.operation._inbound_nodes[history.node_index]
+        found = set()
+        for parent in node.input_tensors:
+            found |= _downsampling_above(parent, memo)
+        if _downsamples(history.operation):
+            found.add(id(history.operation))
+        memo[key] = frozenset(found)
+    return memo[key]
+
+
+def _has_skip(model):
+    """True when some Concatenate or Add joins two maps that passed through different downsamplings: a skip
+    connection that carries an encoder map around the bottleneck (Ronneberger et al., U-Net, 2015)."""
+    memo = {}
+    for op in _all_operations(model):
+        if type(op).__name__ not in MERGE_TYPES:
+            continue
+        for node in getattr(op, "_inbound_nodes", []):
+            paths = {_downsampling_above(t, memo) for t in node.input_tensors}
+            if len(paths) > 1:
+                return True
+    return False
+
+
+def _colour(model, size, rng):
+    """``(L, model(L))`` for random lightness patches of ``size``, as NumPy, or :class:`Wrong` in plain words."""
+    lightness = rng.uniform(size=(4, *size, 1)).astype("float32")
+    try:
+        return lightness, to_numpy(model(lightness))
+    except Exception as exc:
+        text = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        if "concat" in str(exc).lower():
+            raise Wrong(f"colouring patches of {size[0]}x{size[1]} pixels failed in the Concatenate ({text}). "
+                        "A Concatenate joins maps of the same height and width: upsample the decoder map back "
+                        "to the resolution of the encoder map you join it with, and halve at most three times "
+                        "(8 pixels halved four times give 1, which doubles back to 2).") from exc
+        raise Wrong(f"the model must colour lightness patches of any size, shape (batch, height, width, 1); "
+                    f"{size[0]}x{size[1]} failed with {text}. Start with keras.Input(shape=input_shape): the "
+                    "lesson passes (None, None, 1), height and width left open.") from exc
+
+
+@exercise("Exercise 1 (a colorizer with a skip connection)")
+def unet_colorizer(student_fn, input_shape=(None, None, 1)):
+    """``student_fn(input_shape)`` -> an uncompiled Keras model, L (batch, H, W, 1) in, ab (batch, H, W, 2) out.
+
+    Checks: no backend-only calls; a convolution; any height and width (two sizes); 2 channels at the input's
+    resolution; outputs in [-1, 1] and not all >= 0 (tanh, as ``degrade.split_lab`` scales ab); finite; a
+    downsampling and a skip connection around it; two training steps that change the first convolution.
+    """
+    import keras
+
+    name = backend_specific_call(student_fn)
+    if name:
+        raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.layers "
+                    "(and keras.ops if you need it); compile() and fit() do the training.")
+    model = student_fn(input_shape)
+    if model is None:
+        raise Wrong("your function returns None; return the model (keras.Model(inputs, outputs)).")
+    if not isinstance(model, keras.Model):
+        raise Wrong(f"return a keras.Model (keras.Model(inputs, outputs)), got {type(model).__name__}.")
+    operations = _all_operations(model)
+    convs = [op for op in operations if type(op).__name__ in CONV_TYPES]
+    if not convs:
+        kinds = sorted({type(op).__name__ for op in operations} - {"InputLayer"})
+        raise Wrong(f"the model has no convolution layer (its layers: {', '.join(kinds) or 'none'}). "
+                    "Colour depends on a pixel's neighbourhood: use layers.Conv2D(filters, 3, padding='same', "
+                    "activation='relu').")
+    rng = np.random.default_rng(0)
+    for size in SIZES:
+        lightness, ab = _colour(model, size, rng)
+        want = (len(lightness), *size, 2)
+        if ab.shape == want:
+            continue
+        if ab.ndim == 4 and ab.shape[1:3] == tuple(size):
+            hint = (" The last layer needs 2 filters, one for a and one for b: the model predicts the colour only, "
+                    "and the lesson puts the true L back (degrade.join_lab).")
+        elif ab.ndim == 4:
+            hint = (" Each MaxPooling2D (or Conv2D with strides=2) halves the height and width and each "
+                    "UpSampling2D doubles them: use as many of each, at most three, all with padding='same'.")
+        else:
+            hint = " End with a convolution that keeps the image layout (no Flatten or Dense at the end)."
+        raise Wrong(f"for L of shape {lightness.shape} the output should have shape {want}, but has shape "
+                    f"{ab.shape}.{hint}")
+    if not np.all(np.isfinite(ab)):
+        raise Wrong("the output contains NaN or infinity.")
+    big = to_numpy(model(20 * rng.normal(size=(4, *SIZES[0], 1)).astype("float32")))
+    if not np.all(np.isfinite(big)) or np.any(np.abs(big) > 1):
+        raise Wrong("outputs outside [-1, 1]: the lesson scales a and b by 1/128 (degrade.split_lab), so they lie "
+                    "in about [-1, 1]; end with activation='tanh'.")
+    if np.all(ab >= 0) and np.all(big >= 0):
+        raise Wrong("your outputs are never negative, but a is negative for green and b for blue: end with "
+                    "activation='tanh' (sigmoid and relu stop at 0).")
+    if not any(_downsamples(op) for op in operations):
+        raise Wrong("the model never lowers the resolution (no MaxPooling2D and no Conv2D with strides=2), so it "
+                    "is not an encoder-decoder: a few 3x3 convolutions at full resolution see only a few pixels "
+                    "around each one, too few to tell sky from water. Halve the resolution once, then "
+                    "UpSampling2D back.")
+    if not _has_skip(model):
+        raise Wrong("no skip connection: every path from the input to the output goes through the downsampling, "
+                    "so the decoder works from a coarse map and cannot put a colour edge exactly where the "
+                    "lightness edge is (colours bleed across outlines). Join a full-resolution encoder map with "
+                    "the upsampled decoder map: h = layers.Concatenate()([upsampled, encoder_map]).")
+    first = to_numpy(convs[0].weights[0]).copy()
+    model.compile(optimizer="adam", loss="mse", run_eagerly=True)  # 2 steps: no compiling
+    lightness = rng.uniform(size=(4, *SIZES[0], 1)).astype("float32")
+    target = np.clip(0.3 * rng.normal(size=(4, *SIZES[0], 2)), -1, 1).astype("float32")
+    for _ in range(2):
+        logs = model.train_on_batch(lightness, target, return_dict=True)
+    if not np.isfinite(float(logs["loss"])):
+        raise Wrong("two training steps gave a NaN or infinite loss.")
+    if np.allclose(to_numpy(convs[0].weights[0]), first):
+        raise Wrong("two training steps left the first convolution unchanged: the gradient does not reach it. "
+                    "Build one model from the L input to the ab output, and leave the layers trainable.")
+    return (f"{len(convs)} convolution layer(s), ab out at the input's height and width in [-1, 1], a skip "
+            "connection around the downsampling; two training steps update the first convolution.")
 
 
 def _colour_patches():
@@ -14,7 +162,7 @@ def _colour_patches():
     return np.clip(x, 0, 1).astype("float32")
 
 
-@exercise("Exercise 1 (the gray baseline)")
+@exercise("Exercise 2 (the gray baseline)")
 def gray_baseline(student_fn):
     """``student_fn(x_rgb)`` -> the luminance of each image repeated in 3 channels, shape (N, H, W, 3)."""
     x = _colour_patches()
@@ -32,25 +180,3 @@ def gray_baseline(student_fn):
         raise Wrong("the three channels must be equal: a gray image has R = G = B.")
     expect_close(got, want, "your gray image", rtol=1e-4, atol=1e-4)
     return "R = G = B = 0.2125 R + 0.7154 G + 0.0721 B of the colour image."
-
-
-@exercise("Exercise 2 (colourfulness)")
-def colourfulness(student_fn):
-    """``student_fn(images)`` -> one Hasler-Suesstrunk colourfulness per image, 0-255 scale."""
-    x = _colour_patches()
-    got = to_numpy(student_fn(x.copy())).astype("float64")
-    want = metrics.colourfulness(x)
-    if got.ndim == 0 or got.shape != want.shape:
-        raise Wrong(f"return one value per image, shape {want.shape}, got shape {got.shape}; "
-                    "compute the statistics over each image's pixels (axis=(1, 2)).")
-    if np.allclose(got * 255.0, want, rtol=1e-3):
-        raise Wrong("your values are 255 times too small: the paper works on the 0-255 scale, "
-                    "so multiply the pixels by 255 first.")
-    x255 = x.astype("float64") * 255
-    rg = x255[..., 0] - x255[..., 1]
-    yb = 0.5 * (x255[..., 0] + x255[..., 1]) - x255[..., 2]
-    spread = np.sqrt(rg.std(axis=(1, 2)) ** 2 + yb.std(axis=(1, 2)) ** 2)
-    if np.allclose(got, spread, rtol=1e-3):
-        raise Wrong("you have the spread term only; add 0.3 * sqrt(mean(rg)**2 + mean(yb)**2).")
-    expect_close(got, want, "your colourfulness", rtol=1e-3, atol=1e-3)
-    return f"values {np.round(got, 1).tolist()}; the gray image (second) scores 0."
