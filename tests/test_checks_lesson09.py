@@ -1,7 +1,12 @@
-import numpy as np
+"""Lesson 09 checks: a right answer passes, each named misconception gets its message, a blank one is 'not
+attempted'."""
 
-from unsuplab import metrics
+import keras
+import numpy as np
+from keras import layers
+
 from unsuplab.checks import lesson09
+from unsuplab.models import build_inpainter
 
 
 def todo(*args):
@@ -42,18 +47,70 @@ def test_blank_square_check_accepts_right_and_names_each_mistake():
         assert result.status == "wrong" and words in result.message, (fn.__name__, result.message)
 
 
-def test_masked_psnr_check_accepts_right_and_names_each_mistake():
-    def right(ref, est, mask):
-        return np.mean([10 * np.log10(1 / np.mean((r[m] - e[m]) ** 2)) for r, e, m in zip(ref, est, mask)])
+def _inpainter(input_shape, composite="right", see_mask=True, out_activation="sigmoid", frozen_first=False,
+               nan=False, conv=True, inputs=2):
+    image, mask = keras.Input(shape=input_shape), keras.Input(shape=input_shape)
+    h = layers.Concatenate()([image, mask]) if see_mask else image
+    if not conv:
+        h = layers.Flatten()(h)
+        h = layers.Dense(int(np.prod(input_shape)), activation="sigmoid")(h)
+        guess = layers.Reshape(input_shape)(h)
+    else:
+        h = layers.Conv2D(8, 3, padding="same", activation="relu", trainable=not frozen_first)(h)
+        h = layers.MaxPooling2D(2, padding="same")(h)
+        h = layers.Conv2D(8, 3, padding="same", activation="relu")(h)
+        h = layers.UpSampling2D(2)(h)
+        guess = layers.Conv2D(input_shape[-1], 3, padding="same", activation=out_activation)(h)
+    if nan:
+        guess = layers.Rescaling(float("nan"))(guess)
+    outputs = {"right": (1 - mask) * image + mask * guess,
+               "where": keras.ops.where(mask > 0.5, guess, image),
+               "inverted": mask * image + (1 - mask) * guess,
+               "none": guess,
+               "zeros": (1 - mask) * image + 0 * guess,
+               "constant": (1 - mask) * image + mask * 0.5 + 0 * guess}[composite]
+    return keras.Model([image, mask] if inputs == 2 else image, outputs)
 
-    def whole_image(ref, est, mask):
-        return metrics.psnr(ref, est)
 
-    def pooled(ref, est, mask):
-        return 10 * np.log10(1 / np.mean((ref[mask] - est[mask]) ** 2))
+def _message(**kwargs):
+    feedback = lesson09.inpainter(lambda shape: _inpainter(shape, **kwargs))
+    assert feedback.status == "wrong", feedback
+    return feedback.message
 
-    assert lesson09.masked_psnr(right)
-    assert lesson09.masked_psnr(todo).status == "todo"
-    assert "whole images" in lesson09.masked_psnr(whole_image).message
-    assert "one PSNR per image" in lesson09.masked_psnr(pooled).message
-    assert "should be" in lesson09.masked_psnr(lambda r, e, m: 20.0).message
+
+def test_inpainter_right():
+    assert lesson09.inpainter(_inpainter)
+    assert lesson09.inpainter(lambda shape: _inpainter(shape, composite="where"))  # keras.ops is fine too
+    assert lesson09.inpainter(lambda shape: build_inpainter(shape, filters=(8, 16)))  # the library's
+
+
+def test_inpainter_misconceptions():
+    assert "inverted" in _message(composite="inverted")
+    assert "pixels outside the hole changed" in _message(composite="none")
+    assert "still holds the input's zeros" in _message(composite="zeros")
+    assert "whatever the image" in _message(composite="constant")
+    assert "ignores the mask" in _message(see_mask=False)
+    assert "sigmoid" in _message(out_activation=None)
+    assert "sigmoid" in _message(out_activation="relu")
+    assert "two, the holed image and the mask" in _message(inputs=1, see_mask=False, composite="none")
+    assert "no convolution layer" in _message(conv=False)
+    assert "gradient does not reach" in _message(frozen_first=True)
+
+
+def test_inpainter_never_passes_nan():
+    assert "NaN" in _message(nan=True)
+
+
+def test_inpainter_rejects_non_models_and_backend_code():
+    assert "returns None" in lesson09.inpainter(lambda shape: None).message
+    assert "keras.Model" in lesson09.inpainter(lambda shape: layers.Conv2D(1, 3)).message
+
+    def uses_tf(input_shape):
+        import tensorflow as tf  # noqa: F401  (the check reads the source; it never runs this)
+        return tf.keras.Sequential()
+
+    assert "one backend only" in lesson09.inpainter(uses_tf).message
+
+
+def test_inpainter_waits_for_unfinished():
+    assert lesson09.inpainter(todo).status == "todo"

@@ -1,11 +1,12 @@
-"""The application networks: shapes, the untrained super-resolver is exactly bicubic, learning, .keras round trip."""
+"""The application networks: shapes, the untrained super-resolver is exactly bicubic, the inpainter keeps the
+known pixels, learning, .keras round trip."""
 
 import keras
 import numpy as np
 import pytest
 
 from unsuplab import datasets, degrade
-from unsuplab.models import build_colorizer, build_super_resolver
+from unsuplab.models import build_colorizer, build_inpainter, build_super_resolver
 
 
 def test_colorizer_shapes_any_size_and_round_trip(tmp_path):
@@ -47,3 +48,27 @@ def test_super_resolver_bad_arguments(kwargs, match):
 def test_colorizer_bad_width():
     with pytest.raises(ValueError, match="width"):
         build_colorizer(width=0)
+
+
+def test_inpainter_keeps_known_pixels_fills_the_hole_and_round_trips(tmp_path):
+    keras.utils.set_random_seed(0)
+    model = build_inpainter((12, 12, 1), filters=(4, 8))
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(3, 12, 12, 1)).astype("float32")
+    mask = np.zeros((3, 12, 12, 1), "float32")
+    mask[:, 3:8, 2:7] = 1.0
+    holed = x * (1 - mask)
+    out = model.predict([holed, mask], verbose=0)
+    assert out.shape == x.shape and np.all((out >= 0) & (out <= 1))
+    np.testing.assert_array_equal(out[mask == 0], holed[mask == 0])  # the composite passes known pixels through
+    assert np.all(out[mask == 1] > 0)  # the hole holds the network's (sigmoid) guess, not the zeros it was given
+    model.save(tmp_path / "i.keras")
+    again = keras.models.load_model(tmp_path / "i.keras")
+    np.testing.assert_allclose(again.predict([holed, mask], verbose=0), out, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"filters": ()}, "at least one"),
+                                           ({"input_shape": (3, 3, 1), "filters": (4, 8)}, "too small")])
+def test_inpainter_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        build_inpainter(**kwargs)

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from .. import metrics
-from . import Wrong, exercise, expect_close, to_numpy
+from . import Wrong, backend_specific_call, exercise, expect_close, to_numpy
+
+CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")
 
 
 @exercise("Exercise 1 (blank a square)")
@@ -45,27 +46,99 @@ def blank_square(student_fn):
     return "the hole is zero, everything else untouched."
 
 
-@exercise("Exercise 2 (PSNR inside the hole)")
-def masked_psnr(student_fn):
-    """``student_fn(reference, estimate, mask)`` -> mean over images of the PSNR of the masked pixels."""
-    rng = np.random.default_rng(1)
-    ref = rng.random((3, 8, 8, 1)).astype("float32")
-    noise = np.array([0.02, 0.1, 0.3], "float32")[:, None, None, None]
-    est = np.clip(ref + noise * rng.standard_normal(ref.shape), 0, 1).astype("float32")
-    mask = np.zeros(ref.shape, bool)
-    mask[:, 2:6, 1:5] = True
-    est = np.where(mask, est, ref)  # outside the hole the estimate is perfect, as after inpainting
-    got = float(np.asarray(to_numpy(student_fn(ref, est, mask))))
-    want = metrics.masked_psnr(ref, est, mask)
-    if abs(got - want) <= 1e-3:
-        return f"{got:.2f} dB, as unsuplab.metrics.masked_psnr computes it."
-    whole = metrics.psnr(ref, est)
-    if abs(got - whole) <= 1e-3:
-        raise Wrong("this is the PSNR over whole images; keep only the pixels where `mask` is True "
-                    "(reference[i][mask[i]]), or the perfect pixels outside the hole inflate it.")
-    pooled = 10 * np.log10(1.0 / np.mean((ref[mask] - est[mask]) ** 2))
-    if abs(got - pooled) <= 1e-3:
-        raise Wrong("you pooled the hole pixels of all images into one MSE; compute one PSNR per image "
-                    "and return their mean.")
-    raise Wrong(f"the mean PSNR in the hole should be {want:.3f} dB, you return {got:.3f}: per image, "
-                "10 * log10(1 / mean((reference - estimate)**2 over the masked pixels)).")
+def _all_layers(layer):
+    """Every layer inside ``layer``, nested models included, in order."""
+    found = []
+    for sub in getattr(layer, "layers", []):
+        found.append(sub)
+        found.extend(_all_layers(sub))
+    return found
+
+
+def _holes(n, input_shape, top, size):
+    """Float masks (n, *input_shape): 1 on the square of side ``size`` at (top, top), 0 elsewhere."""
+    mask = np.zeros((n, *input_shape), "float32")
+    mask[:, top:top + size, top:top + size] = 1.0
+    return mask
+
+
+@exercise("Exercise 2 (an inpainter that keeps the known pixels)")
+def inpainter(student_fn, input_shape=(28, 28, 1)):
+    """``student_fn(input_shape)`` -> an uncompiled Keras model ``[x_holed, mask] -> (1 - mask) * x_holed +
+    mask * prediction`` (mask 1 inside the hole), the prediction from a convolutional network that sees both.
+
+    Checks: no backend-only calls, two inputs, a convolution, the output shape, finite; known pixels passed
+    through exactly (misconceptions: composite inverted, no composite); the hole filled by the network (it
+    depends on the image and on the mask: mask ignored); the hole in [0, 1] (sigmoid); two training steps
+    change the first convolution's kernel.
+    """
+    import keras
+
+    name = backend_specific_call(student_fn)
+    if name:
+        raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.layers "
+                    "(and keras.ops or + - * on Keras tensors); compile() and fit() do the training.")
+    model = student_fn(input_shape)
+    if model is None:
+        raise Wrong("your function returns None; return the model (keras.Model([image, mask], outputs)).")
+    if not isinstance(model, keras.Model):
+        raise Wrong(f"return a keras.Model (keras.Model([image, mask], outputs)), got {type(model).__name__}.")
+    if len(model.inputs) != 2:
+        raise Wrong(f"the model takes {len(model.inputs)} input(s); it needs two, the holed image and the mask: "
+                    "image = keras.Input(shape=input_shape), mask = keras.Input(shape=input_shape), then "
+                    "keras.Model([image, mask], outputs).")
+    convs = [layer for layer in _all_layers(model) if type(layer).__name__ in CONV_TYPES]
+    if not convs:
+        raise Wrong("the model has no convolution layer: the guess for the hole should come from a "
+                    "convolutional network (layers.Conv2D(32, 3, padding='same', activation='relu') ...).")
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(4, *input_shape)).astype("float32")
+    mask = _holes(4, input_shape, 8, 10)
+    hole, known = mask > 0, mask == 0
+    holed = x * (1 - mask)
+    try:
+        out = to_numpy(model([holed, mask]))
+    except Exception as exc:
+        raise Wrong(f"the model must take [holed images, masks], both of shape (batch, "
+                    f"{', '.join(map(str, input_shape))}): {type(exc).__name__}: {exc}") from exc
+    if out.shape != x.shape:
+        hint = (f" The last convolution needs {input_shape[-1]} filter(s), one per image channel."
+                if out.ndim == 4 and out.shape[1:3] == x.shape[1:3] else
+                " Use as many UpSampling2D as MaxPooling2D (28 -> 14 -> 7 -> 14 -> 28), all with padding='same'.")
+        raise Wrong(f"the output should have the image's shape {x.shape}, but has shape {out.shape}.{hint}")
+    if not np.all(np.isfinite(out)):
+        raise Wrong("the output contains NaN or infinity.")
+    if not np.allclose(out[known], holed[known], atol=1e-6):
+        if np.allclose(out[hole], holed[hole], atol=1e-6):
+            raise Wrong("the composite is inverted: your model keeps the input inside the hole (its zeros) and "
+                        "replaces the pixels it knows. The mask is 1 inside the hole, so keep the image where "
+                        "the mask is 0 and take the guess where it is 1: (1 - mask) * image + mask * guess.")
+        raise Wrong("the pixels outside the hole changed: the network's output replaces the whole image. Finish "
+                    "with the composite outputs = (1 - mask) * image + mask * guess, so the known pixels pass "
+                    "through exactly and only the hole is filled (inputs in the order [image, mask]).")
+    if np.allclose(out[hole], holed[hole], atol=1e-6):
+        raise Wrong("the hole still holds the input's zeros: take the network's guess there (mask * guess).")
+    other = to_numpy(model([rng.uniform(size=x.shape).astype("float32") * (1 - mask), mask]))
+    if np.allclose(out[hole], other[hole], atol=1e-6):
+        raise Wrong("the hole gets the same values whatever the image: fill it with the guess of a network "
+                    "that reads the image (mask * guess, guess = the last convolution's output).")
+    bigger = _holes(4, input_shape, 6, 14)  # holds the first hole: only the mask changes there
+    if np.allclose(out[hole], to_numpy(model([holed, bigger]))[hole], atol=1e-6):
+        raise Wrong("the network ignores the mask: the same image with another mask gets the same guess. The "
+                    "hole is 0 and so is the black background, so without the mask the network cannot tell "
+                    "them apart: give it both, layers.Concatenate()([image, mask]) before the first convolution.")
+    big = to_numpy(model([20 * rng.normal(size=x.shape).astype("float32") * (1 - mask), mask]))[hole]
+    if not np.all(np.isfinite(big)) or np.any(big < 0) or np.any(big > 1):
+        raise Wrong("the hole gets values outside [0, 1]: pixels lie in [0, 1], so the last convolution needs "
+                    "activation='sigmoid'.")
+    first = to_numpy(convs[0].weights[0]).copy()
+    model.compile(optimizer="adam", loss="binary_crossentropy", run_eagerly=True)  # 2 steps: no compiling
+    for _ in range(2):
+        logs = model.train_on_batch([holed, mask], x, return_dict=True)
+    if not np.isfinite(float(logs["loss"])):
+        raise Wrong("two training steps gave a NaN or infinite loss.")
+    if np.allclose(to_numpy(convs[0].weights[0]), first):
+        raise Wrong("two training steps left the first convolution unchanged: the gradient does not reach it. "
+                    "Build one model from the two inputs to the output, and leave the layers trainable.")
+    return (f"known pixels pass through exactly, the hole gets the guess of {len(convs)} convolution layer(s) "
+            "that see the image and the mask, in [0, 1]; two training steps update the first convolution.")

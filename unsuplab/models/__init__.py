@@ -12,6 +12,7 @@ build_contractive_autoencoder   ||J_f(x)||_F^2 penalty (Rifai et al., 2011)
 build_vae                       VAE, dense or conv, beta, Bernoulli or Gaussian (Kingma and Welling, 2014)
 build_colorizer                 L -> ab encoder-decoder for colorization (lesson 10; not an Autoencoder)
 build_super_resolver            bicubic + learned residual, starts as bicubic (lesson 11; not an Autoencoder)
+build_inpainter                 [holed image, mask] -> known pixels + a conv AE's guess in the hole (lesson 09)
 ==============================  ============================================================
 
 Train with ``model.compile("adam", "mse"); model.fit(x, x)`` (VAE: ``compile("adam"); fit(x)``).
@@ -33,12 +34,12 @@ from .contractive import build_contractive_autoencoder
 from .conv import SwitchAutoencoder, build_conv_autoencoder
 from .denoising import build_denoising_autoencoder
 from .dense import build_deep_autoencoder, build_dense_autoencoder
-from .image_to_image import build_colorizer, build_super_resolver
+from .image_to_image import build_colorizer, build_inpainter, build_super_resolver
 from .sparse import build_sparse_autoencoder
 from .training_data import check_training_data
 from .vae import VAE, build_vae
 
 __all__ = ["Autoencoder", "SwitchAutoencoder", "VAE", "build_dense_autoencoder", "build_deep_autoencoder",
            "build_conv_autoencoder", "build_sparse_autoencoder", "build_denoising_autoencoder",
-           "build_contractive_autoencoder", "build_vae", "build_colorizer", "build_super_resolver",
+           "build_contractive_autoencoder", "build_vae", "build_colorizer", "build_super_resolver", "build_inpainter",
            "check_training_data", "save_model", "load_model"]

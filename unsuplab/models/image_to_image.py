@@ -2,6 +2,7 @@
 
 Both are small fully convolutional encoder-decoders, so they accept any image size at prediction time.
 They are plain functional ``keras.Model`` objects built from stock layers and save to ``.keras`` as is.
+The inpainter (lesson 09) takes a fixed image size: a hole and the mask that marks it in, the filled image out.
 """
 
 import keras
@@ -9,6 +10,7 @@ from keras import layers
 
 from ..layers import ImageShapeCheck
 from ..validation import positive_int
+from .blocks import check_shape, crop_to, sizes
 
 
 def build_colorizer(width=16):
@@ -51,3 +53,40 @@ def build_super_resolver(factor, width=64, channels=3):
     detail = layers.Conv2DTranspose(channels, 3 * factor, strides=factor, padding="same",
                                     kernel_initializer="zeros", name="enlarge")(h)
     return keras.Model([low, bicubic], layers.Add()([bicubic, detail]), name=f"super_resolver_x{factor}")
+
+
+def build_inpainter(input_shape=(28, 28, 1), filters=(32, 64)):
+    """Inpainting with a known hole: inputs ``[x_holed, mask]``, output ``(1 - mask) * x_holed + mask * g``.
+
+    ``mask`` is 1 inside the hole and 0 elsewhere, shape (batch, H, W, 1) (the boolean mask of
+    :func:`unsuplab.degrade.random_square_mask` as floats). The network g sees it as a channel next to the
+    holed image, since a hole of zeros looks like black background otherwise (context encoders, Pathak et al.,
+    CVPR 2016; partial convolutions, Liu et al., ECCV 2018, also tell the network where the hole is). g is
+    :func:`~unsuplab.models.build_conv_autoencoder` with ``decoder="upsample"``: ``[Conv(f) -> MaxPool]`` for
+    ``f`` in ``filters``, then ``[UpSample -> Conv]`` back, sigmoid out. The composite passes the known pixels
+    through exactly and takes g only inside the hole, so a loss on the whole image trains g on the hole alone.
+    """
+    input_shape = check_shape(input_shape, rank=3)
+    filters = sizes(filters, "filters")
+    if not filters:
+        raise ValueError("`filters` must name at least one convolution block, got ().")
+    height, width, channels = input_shape
+    if min(height, width) < 2 ** len(filters):
+        raise ValueError(f"`input_shape` {input_shape} is too small for {len(filters)} pooling blocks (needs "
+                         f"height and width >= {2 ** len(filters)}); use fewer `filters`.")
+    image = keras.Input(input_shape, name="holed_image")
+    mask = keras.Input((height, width, 1), name="mask")
+    h = layers.Concatenate(name="image_and_mask")([image, mask])
+    map_sizes = []
+    for i, f in enumerate(filters):
+        h = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"enc_conv_{i}")(h)
+        map_sizes.append((h.shape[1], h.shape[2]))
+        h = layers.MaxPooling2D(2, padding="same", name=f"pool_{i}")(h)
+    out_filters = list(reversed(filters[:-1])) + [channels]
+    for step, i in enumerate(reversed(range(len(filters)))):
+        last = step == len(filters) - 1
+        h = crop_to(layers.UpSampling2D(2, name=f"upsample_{i}")(h), map_sizes[i])
+        h = layers.Conv2D(out_filters[step], 3, padding="same", activation="sigmoid" if last else "relu",
+                          name="guess" if last else f"dec_conv_{i}")(h)
+    filled = (1.0 - mask) * image + mask * h  # known pixels exactly as given, the network's guess in the hole
+    return keras.Model([image, mask], filled, name="inpainter")
