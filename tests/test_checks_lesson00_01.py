@@ -21,13 +21,37 @@ def test_lesson00_pca():
     assert lesson00.pca_encode_decode(_todo).status == "todo"
 
 
-def test_lesson00_components():
-    from sklearn.decomposition import PCA
+def _pca_model(mean, components, encode_bias=True, decode_bias=True):
+    import keras
 
-    def right(x, target):
-        return int(np.searchsorted(np.cumsum(PCA().fit(x).explained_variance_ratio_), target) + 1)
+    k, d = components.shape
+    inputs = keras.Input((d,))
+    encode, decode = keras.layers.Dense(k), keras.layers.Dense(d)
+    model = keras.Model(inputs, decode(encode(inputs)))
+    encode.set_weights([components.T, -mean @ components.T if encode_bias else np.zeros(k, "float32")])
+    decode.set_weights([components, mean if decode_bias else np.zeros(d, "float32")])
+    return model
 
-    assert lesson00.components_for_variance(right)
-    off_by_one = lesson00.components_for_variance(lambda x, t: right(x, t) - 1)
-    assert not off_by_one and "one too few" in off_by_one.message
-    assert lesson00.components_for_variance(_todo).status == "todo"
+
+def test_lesson00_pca_as_keras():
+    from unsuplab.baselines import pca_autoencoder
+
+    assert lesson00.pca_as_keras(_pca_model)
+    assert lesson00.pca_as_keras(pca_autoencoder)
+    assert "CENTRED" in lesson00.pca_as_keras(lambda m, c: _pca_model(m, c, encode_bias=False)).message
+    no_mean = lesson00.pca_as_keras(lambda m, c: _pca_model(m, c, decode_bias=False))
+    assert "decoder's bias is the mean" in no_mean.message
+    def image_input(mean, components):  # built for (6, 2) images, called on flat vectors
+        import keras
+
+        inputs = keras.Input((6, 2))
+        return keras.Model(inputs, keras.layers.Dense(12)(keras.layers.Flatten()(inputs)))
+
+    assert "Input shape (d,)" in lesson00.pca_as_keras(image_input).message
+    assert "returns None" in lesson00.pca_as_keras(lambda m, c: None).message
+    assert lesson00.pca_as_keras(_todo).status == "todo"
+
+    def uses_tf(mean, components):
+        import tensorflow as tf  # noqa: F401  (the check reads the source; it never runs this)
+
+    assert "one backend only" in lesson00.pca_as_keras(uses_tf).message

@@ -37,6 +37,28 @@ def pca_reconstruct(x_train, x_test, n_components, seed=0):
     return x_hat, codes.astype("float32"), mse(x_hat, x_test)
 
 
+def pca_autoencoder(mean, components):
+    """PCA as a Keras model: ``Dense(k)`` encodes ``z = W^T x - W^T mu``, ``Dense(d)`` decodes ``W z + mu``.
+
+    ``mean`` (d,) and ``components`` (k, d) are a fitted scikit-learn PCA's ``mean_`` and ``components_`` (so
+    ``W = components.T``); flat (batch, d) vectors in, their rank-k reconstructions out. The weights are set, not
+    learned: the optimum a linear autoencoder reaches by training (Baldi and Hornik, 1989).
+    """
+    import keras
+
+    mean, components = np.asarray(mean, "float32"), np.asarray(components, "float32")
+    if components.ndim != 2 or mean.shape != (components.shape[1],):
+        raise ValueError(f"`components` must be (k, d) and `mean` (d,), got {components.shape} and {mean.shape}.")
+    k, d = components.shape
+    inputs = keras.Input((d,))
+    encode = keras.layers.Dense(k, name="encode")
+    decode = keras.layers.Dense(d, name="decode")
+    model = keras.Model(inputs, decode(encode(inputs)), name="pca_autoencoder")
+    encode.set_weights([components.T, -mean @ components.T])
+    decode.set_weights([components, mean])
+    return model
+
+
 def subspace_cosines(a, b):
     """Cosines of the principal angles between the column spaces of ``a`` and ``b`` (1 = same direction).
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import Wrong, exercise, expect_close, expect_shape
+from . import Wrong, backend_specific_call, exercise, expect_close, expect_shape, innermost_error, to_numpy
 
 
 def _toy(seed=0):
@@ -35,20 +35,39 @@ def pca_encode_decode(student_fn):
     return "Your codes and reconstructions match scikit-learn's PCA."
 
 
-@exercise("Exercise 2 (components for a target variance)")
-def components_for_variance(student_fn):
-    """``student_fn(x_train, target)`` must return the fewest components that explain >= target of the variance."""
+@exercise("Exercise 2 (PCA as a Keras model)")
+def pca_as_keras(student_fn):
+    """``student_fn(mean, components)`` -> a ``keras.Model``, flat vectors in, PCA's reconstructions out."""
+    import keras
     from sklearn.decomposition import PCA
 
-    x_train, _ = _toy(1)
-    ratios = PCA().fit(x_train).explained_variance_ratio_
-    for target in (0.5, 0.8, 0.99):
-        want = int(np.searchsorted(np.cumsum(ratios), target) + 1)
-        got = student_fn(x_train, target)
-        if not isinstance(got, (int, np.integer)):
-            raise Wrong(f"return an int, got {type(got).__name__}.")
-        if got == want - 1:
-            raise Wrong(f"for target {target} you return {got}, one too few: count components, not indices (add 1).")
-        if got != want:
-            raise Wrong(f"for target {target} the answer is {want} components, you return {got}.")
-    return "Right number of components for every target."
+    name = backend_specific_call(student_fn)
+    if name:
+        raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.Input, keras.layers.Dense "
+                    "and keras.Model.")
+    x_train, x_test = _toy()
+    pca = PCA(2).fit(x_train)
+    model = student_fn(pca.mean_.astype("float32"), pca.components_.astype("float32"))
+    if model is None:
+        raise Wrong("your function returns None; return the model (keras.Model(inputs, outputs)).")
+    if not isinstance(model, keras.Model):
+        raise Wrong(f"return a keras.Model, got {type(model).__name__}.")
+    try:
+        got = to_numpy(model(x_test))
+    except Exception as exc:  # wrong weight shapes or input size: say which, no traceback
+        raise Wrong(f"calling your model on (batch, {x_test.shape[1]}) vectors failed ({innermost_error(exc)}). "
+                    "Input shape (d,); the encoder Dense has k units, its kernel is components.T (d, k); the "
+                    "decoder Dense has d units, its kernel is components (k, d).") from None
+    want = pca.inverse_transform(pca.transform(x_test))
+    if got.shape != want.shape:
+        raise Wrong(f"the output should have the input's shape {want.shape}, but has shape {got.shape}.")
+    if not np.all(np.isfinite(got)):
+        raise Wrong("the output contains NaN or infinity.")
+    w = pca.components_
+    if np.allclose(got, x_test @ w.T @ w + pca.mean_, atol=1e-3):
+        raise Wrong("you add the mean back but never take it away: the encoder's bias must be -mean @ components.T, "
+                    "so that the code is the projection of the CENTRED input.")
+    if np.allclose(got, want - pca.mean_, atol=1e-3):
+        raise Wrong("the reconstructions are off by the mean image: the decoder's bias is the mean.")
+    expect_close(got, want, "your model's reconstructions", rtol=1e-3, atol=1e-3)
+    return "Your Keras model reconstructs exactly as scikit-learn's PCA: a linear autoencoder with PCA's weights."
