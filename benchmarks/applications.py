@@ -14,7 +14,13 @@ import keras
 import numpy as np
 
 from unsuplab import baselines, config, datasets, degrade, metrics, recommender, retrieval
-from unsuplab.models import build_colorizer, build_conv_autoencoder, build_dense_autoencoder, build_super_resolver
+from unsuplab.models import (
+    build_colorizer,
+    build_conv_autoencoder,
+    build_dense_autoencoder,
+    build_inpainter,
+    build_super_resolver,
+)
 
 RESULTS = Path(__file__).parent / "results" / "applications.md"
 pick = config.pick
@@ -84,13 +90,14 @@ def inpaint():
     """Lesson 09's model and sizes; baselines: mean training image and biharmonic inpainting."""
     d = mnist()
     size = 10
-    x_in = np.concatenate([degrade.random_square_mask(d.x_train, size, seed=s)[0] for s in range(2)])
+    holed = [degrade.random_square_mask(d.x_train, size, seed=s) for s in range(2)]
+    x_in, m_in = (np.concatenate([h[i] for h in holed]).astype("float32") for i in (0, 1))
     y_in = np.concatenate([d.x_train] * 2)
     masked_test, mask = degrade.random_square_mask(d.x_test, size, seed=100)
-    model = build_conv_autoencoder((28, 28, 1), filters=(16, 32), decoder="upsample")
+    model = build_inpainter((28, 28, 1), filters=(32, 64))  # the mask as a second input; known pixels kept
     model.compile("adam", "binary_crossentropy")
-    model.fit(x_in, y_in, epochs=pick(10, 1), batch_size=64, verbose=0)
-    out = np.where(mask, model.predict(masked_test, verbose=0), masked_test)
+    model.fit([x_in, m_in], y_in, epochs=pick(10, 1), batch_size=64, verbose=0)
+    out = model.predict([masked_test, mask.astype("float32")], verbose=0)
     mean_fill = np.where(mask, d.x_train.mean(0), masked_test)
     a, b = metrics.masked_psnr(d.x_test, out, mask), metrics.masked_psnr(d.x_test, mean_fill, mask)
     c = metrics.masked_psnr(d.x_test, biharmonic_fill(masked_test, mask), mask)
