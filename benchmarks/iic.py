@@ -165,7 +165,8 @@ def run_baselines(args, x, y, seed, autoencoders=True):
     return {name: (clustering.scores(a, y, k), sec) for name, (a, sec) in rows.items()}
 
 
-def main(argv=None):
+def parser():
+    """The command line of this script (its defaults: the CPU setting of lesson 15); clustering.py reuses it."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", default="mnist_small")
     p.add_argument("--seeds", default="0,1,2")
@@ -190,9 +191,19 @@ def main(argv=None):
     p.add_argument("--no-iic", action="store_true")
     p.add_argument("--tag", default=None)
     p.add_argument("--out", default=str(Path(__file__).parent / "results"))
-    args = p.parse_args(argv)
+    return p
+
+
+def parse(argv=None):
+    """The parsed options, ready for :func:`run_iic` (channels as a tuple, the head schedule)."""
+    args = parser().parse_args(argv)
     args.channels = tuple(int(c) for c in args.channels.split(","))
     args.schedule = ("main", "main", "over")
+    return args
+
+
+def main(argv=None):
+    args = parse(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     ae_seeds = seeds if args.ae_seeds is None else [int(s) for s in args.ae_seeds.split(",")]
 

@@ -1,0 +1,321 @@
+"""Deep clustering in one table: k-means, PCA + k-means, AE + k-means, DEC, IDEC, JULE and IIC on the same images.
+
+    python benchmarks/clustering.py --tag cpu            # mnist_small, all 5,000 digits, seeds 0,1,2, every method
+    python benchmarks/clustering.py --methods ae,dec,idec --pretrain sgd --ae-epochs 300 --tag dec_cpu
+    KERAS_BACKEND=jax python benchmarks/clustering.py --dataset fashion_mnist --tag gpu \\
+        --iic="--channels 64,128,256,512 --kernel 5 --lr 1e-4 --epochs 20 --marginal-weight 1"
+
+Every method clusters all images (train + test) and is scored against their labels (transductive, as in the
+papers); ACC, NMI, ARI as mean and spread (min-max) over the seeds. Rows (``--methods`` picks them):
+
+* ``kmeans``, ``pca``: k-means on pixels and PCA (50) + k-means (``unsuplab.clustering``).
+* ``ae``: DEC's autoencoder (Xie et al., 2016), 784-500-500-2000-10 with ReLU, a linear code and a mirrored
+  decoder, trained end to end by the recipe ``--pretrain``, then k-means (20 restarts) on the raw codes: the
+  start of DEC and IDEC (``DECHistory.initial_labels``). ``sgd`` is the recipe of the common Keras port of DEC
+  (XifengGuo/DEC-keras): ``VarianceScaling(1/3, fan_in, uniform)`` initialisation, zero biases, linear output,
+  SGD with lr 1 and momentum 0.9, batch 256. ``adam``: the library's default (Glorot initialisation, sigmoid
+  output, Adam 1e-3), the baseline of benchmarks/iic.py. ``--ae-noise 0.2`` makes it a denoising autoencoder
+  (masking noise, as the input dropout of DEC's original layer-wise pretraining).
+* ``dec``, ``idec``: :func:`unsuplab.dec.fit_dec` from that autoencoder (DEC; IDEC of Guo et al., 2017, with
+  gamma 0.1), P refreshed every 140 steps, stopped when under 0.1% of the labels change. Selecting either one
+  trains the autoencoder, and its row is shown (the start DEC must beat).
+* ``jule``: :func:`unsuplab.jule.fit_jule` (Yang, Parikh and Batra, 2016) with the authors' defaults.
+* ``iic``: ``run_iic`` of benchmarks/iic.py with that script's settings (its defaults: the CPU setting of lesson
+  15); ``--iic="..."`` passes iic.py options (with ``=``: the value starts with ``--``).
+
+``--time-limit`` caps each method's training per seed (``ae`` the pretraining, ``dec``/``idec`` the fine-tuning,
+checked at each refresh of P; ``jule``, ``iic`` as their own ``max_seconds``/``time_limit``): one number for all,
+or ``method=seconds`` pairs over the defaults. Fast mode (``UNSUPLAB_FAST=1``): 500 images, one epoch or a few
+steps per method, seed 0, the table written to the temporary directory unless ``--out`` says otherwise.
+Writes ``<out>/clustering_<dataset>_<tag>.md`` (default out: benchmarks/results) with the command and machine.
+"""
+
+import argparse
+import os
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+
+METHODS = ("kmeans", "pca", "ae", "dec", "idec", "jule", "iic")
+NAMES = {"kmeans": "k-means on pixels", "pca": "PCA (50) + k-means", "ae": "AE + k-means (DEC's start)",
+         "dec": "DEC", "idec": "IDEC (gamma 0.1)", "jule": "JULE", "iic": "IIC (lowest-loss sub-head)"}
+LIMITS = {"ae": 900.0, "dec": 600.0, "idec": 600.0, "jule": 1200.0, "iic": 420.0}  # seconds per seed
+
+# The papers' MNIST ACC (all 70,000 digits), from ../shared/notes/deep-clustering-reference.md.
+PAPERS = [("kmeans", "0.572", "IIC Table 1 (Ji et al., 2019)"),
+          ("ae", "0.818; 0.88 (mean of 10 trials, DEC-keras)", "IDEC paper (Guo et al., 2017); XifengGuo/DEC-keras"),
+          ("dec", "0.843", "Xie et al., 2016 (IIC Table 1)"),
+          ("idec", "0.881", "Guo et al., 2017"),
+          ("jule", "0.964 (NMI 0.913)", "Yang et al., 2016, JULE-RC"),
+          ("iic", "0.992", "Ji et al., 2019, Table 1")]
+
+
+class TimeUp(Exception):
+    """Raised from DEC's refresh hook when the method's time is up."""
+
+
+class Deadline(keras.callbacks.Callback):
+    """Stops ``fit`` after ``seconds`` (checked after every batch); ``hit`` says whether it did."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.end, self.hit = time.monotonic() + seconds, False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.monotonic() > self.end:
+            self.hit = self.model.stop_training = True
+
+
+def time_limits(text):
+    """``"600"`` -> every method 600 s; ``"ae=900,jule=1200"`` -> those two changed; ``None`` -> :data:`LIMITS`."""
+    limits = dict(LIMITS)
+    for item in (text or "").split(","):
+        if not item.strip():
+            continue
+        name, _, value = item.rpartition("=")
+        if name and name not in limits:
+            raise SystemExit(f"--time-limit: no time limit for {name!r}; methods with one: {', '.join(limits)}")
+        for method in [name] if name else list(limits):
+            limits[method] = float(value)
+    return limits
+
+
+def pretrain(args, x, seed, seconds):
+    """DEC's autoencoder trained by the recipe ``args.pretrain``; returns ``(autoencoder, note)``."""
+    from unsuplab import models
+
+    keras.utils.set_random_seed(seed)
+    sgd = args.pretrain == "sgd"
+    noise = {"kind": "mask_pixels", "amount": args.ae_noise} if args.ae_noise else None  # denoising AE
+    ae = models.build_dense_autoencoder(x.shape[1:], args.ae_code, (500, 500, 2000), code_activation="linear",
+                                        output_activation="linear" if sgd else "sigmoid", corruption=noise)
+    if sgd:  # DEC-keras: VarianceScaling(1/3, fan_in, uniform) kernels, zero biases
+        init = keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform", seed=seed)
+        for layer in ae.encoder.layers + ae.decoder.layers:
+            if isinstance(layer, keras.layers.Dense):
+                layer.kernel.assign(init(layer.kernel.shape))
+                layer.bias.assign(np.zeros(layer.bias.shape, "float32"))
+        optimizer = keras.optimizers.SGD(args.ae_lr or 1.0, momentum=0.9)
+    else:
+        optimizer = keras.optimizers.Adam(args.ae_lr or 1e-3)
+    ae.compile(optimizer=optimizer, loss="mse")
+    deadline = Deadline(seconds)
+    hist = ae.fit(x, x, epochs=args.ae_epochs, batch_size=args.ae_batch, verbose=0, callbacks=[deadline])
+    losses = hist.history["loss"]
+    note = f"{len(losses)} epochs{' (time limit)' if deadline.hit else ''}, final MSE {losses[-1]:.5f}"
+    return ae, note
+
+
+def run_dec(args, ae, x, k, seed, idec, seconds):
+    """DEC or IDEC from ``ae`` with a time limit; returns ``(labels, start_labels, note)``."""
+    from unsuplab.dec import fit_dec
+
+    end, seen = time.monotonic() + seconds, []
+
+    def on_refresh(step, model, q, p):
+        seen.append((step, q.argmax(1)))
+        if time.monotonic() > end:
+            raise TimeUp
+
+    try:
+        _, history = fit_dec(ae, x, k, idec=idec, gamma=0.1, update_interval=args.dec_interval,
+                             max_steps=args.dec_steps, seed=seed, on_refresh=on_refresh)
+        why = "converged" if history.converged else "max steps"
+    except TimeUp:
+        why = "time limit"
+    return seen[-1][1], seen[0][1], f"{seen[-1][0]} steps ({why})"
+
+
+def run_jule(args, x, k, seed, seconds):
+    from unsuplab.jule import fit_jule
+
+    labels, hist = fit_jule(x, k, epochs_per_period=args.jule_epochs, seed=seed, max_seconds=seconds, verbose=1)
+    periods = hist.stage.count("merge")
+    return labels, (f"{hist.clusters[0]} initial clusters, {periods} periods, {len(hist.epoch_loss)} CNN epochs"
+                    f"{' (time limit)' if hist.stopped_by_time else ''}")
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dataset", default="mnist_small")
+    p.add_argument("--seeds", default=None, help="default 0,1,2 (fast mode: 0)")
+    p.add_argument("--methods", default=",".join(METHODS), help=f"rows to run, of {','.join(METHODS)}")
+    p.add_argument("--time-limit", default=None,
+                   help="seconds per method and seed: one number, or pairs like ae=900,jule=1200 (defaults: "
+                        f"{', '.join(f'{m}={s:.0f}' for m, s in LIMITS.items())})")
+    p.add_argument("--limit", type=int, default=None, help="use only this many images (fast mode: 500)")
+    p.add_argument("--pretrain", choices=("sgd", "adam"), default="sgd", help="autoencoder recipe (see above)")
+    p.add_argument("--ae-epochs", type=int, default=300)
+    p.add_argument("--ae-lr", type=float, default=None, help="default: 1 for sgd, 0.001 for adam")
+    p.add_argument("--ae-batch", type=int, default=256)
+    p.add_argument("--ae-code", type=int, default=10)
+    p.add_argument("--ae-noise", type=float, default=0.0,
+                   help="masking noise: fraction of pixels zeroed in training (DEC's input dropout: 0.2)")
+    p.add_argument("--dec-steps", type=int, default=20000, help="most DEC/IDEC steps")
+    p.add_argument("--dec-interval", type=int, default=140, help="steps between refreshes of P")
+    p.add_argument("--jule-epochs", type=int, default=20, help="CNN epochs per JULE period (authors: 20)")
+    p.add_argument("--iic", default="",
+                   help='options of benchmarks/iic.py for the IIC row, e.g. --iic="--epochs 20 --lr 1e-4"')
+    p.add_argument("--tag", default=None)
+    p.add_argument("--out", default=None, help="folder of the table (default benchmarks/results; fast: temp)")
+    args = p.parse_args(argv)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        p.error(f"--methods: unknown {', '.join(unknown)}; choose from {', '.join(METHODS)}")
+    if {"dec", "idec"} & set(methods) and "ae" not in methods:
+        methods.append("ae")  # DEC and IDEC start from it: its row is their start
+    methods = [m for m in METHODS if m in methods]
+    limits = time_limits(args.time_limit)
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from iic import machine, parse, run_iic
+
+    from unsuplab import clustering, config, datasets
+
+    fast = config.is_fast()
+    seeds = [int(s) for s in (args.seeds or config.pick("0,1,2", "0")).split(",")]
+    limit = args.limit or config.pick(None, 500)
+    if fast:  # a smoke run: the whole script in about a minute
+        args.ae_epochs, args.dec_steps, args.dec_interval, args.jule_epochs = 1, 10, 5, 1
+    iic_args = parse(shlex.split(args.iic) + (["--epochs", "1"] if fast else []))
+    out = Path(args.out or (Path(tempfile.gettempdir()) / "unsuplab-benchmarks" if fast
+                            else Path(__file__).parent / "results"))
+
+    config.banner()
+    split = datasets.load(args.dataset)
+    x = np.concatenate([split.x_train, split.x_test])
+    y = np.concatenate([split.y_train, split.y_test])
+    if limit:
+        keep = np.random.default_rng(0).permutation(len(x))[:limit]
+        x, y = x[keep], y[keep]
+    k = int(y.max() + 1)
+    print(f"{args.dataset}: {len(x)} images {x.shape[1:]}, {k} classes, machine: {machine()}", flush=True)
+
+    command = shlex.join(["python", "benchmarks/clustering.py"] + (argv if argv is not None else sys.argv[1:]))
+    env = " ".join(f"{v}={os.environ[v]}" for v in ("KERAS_BACKEND", config.FAST_ENV) if os.environ.get(v))
+    header = [f"# Deep clustering on {args.dataset} ({len(x)} images, train + test, transductive)", "",
+              f"Machine: {machine()}. Command: `{(env + ' ') if env else ''}{command}`", ""]
+    if fast:
+        header += ["FAST mode (UNSUPLAB_FAST=1): tiny data, one epoch; these numbers mean nothing.", ""]
+    results = {m: [] for m in methods}
+
+    def spread(rows, key):
+        v = np.array([r[key] for r in rows])
+        return f"{v.mean():.4f} | {v.min():.4f}-{v.max():.4f}"
+
+    def write():
+        """Write the table so far (after every method and seed: a run cut short keeps its results)."""
+        lines = header + ["| method | seeds | ACC mean | ACC min-max | NMI mean | NMI min-max | ARI mean | "
+                          "ARI min-max | size entropy | collapsed | seconds per seed |",
+                          "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for m, rows in results.items():
+            if rows:
+                lines.append(f"| {NAMES[m]} | {len(rows)} | {spread(rows, 'acc')} | {spread(rows, 'nmi')} | "
+                             f"{spread(rows, 'ari')} | {np.mean([r['size_entropy'] for r in rows]):.3f} | "
+                             f"{sum(r['collapsed'] for r in rows)}/{len(rows)} | "
+                             f"{np.mean([r['seconds'] for r in rows]):.0f} |")
+        lines += ["", f"Time limits per method and seed (s): "
+                  f"{', '.join(f'{m} {limits[m]:.0f}' for m in methods if m in limits)}. Seconds: training and "
+                  "clustering of the method alone; DEC and IDEC start from the AE row's autoencoder, whose "
+                  "pretraining time is in the AE row."]
+        if "ae" in methods:
+            recipe = ("VarianceScaling(1/3, fan_in, uniform) initialisation, linear output, SGD lr "
+                      f"{args.ae_lr or 1.0} momentum 0.9" if args.pretrain == "sgd"
+                      else f"Glorot initialisation, sigmoid output, Adam lr {args.ae_lr or 1e-3}")
+            lines += ["", f"Autoencoder: 784-500-500-2000-{args.ae_code} (ReLU, linear code, mirrored), recipe "
+                      f"`{args.pretrain}`: {recipe}, batch {args.ae_batch}, at most {args.ae_epochs} epochs, MSE, "
+                      f"masking noise {args.ae_noise} (fraction of pixels zeroed in training); "
+                      "k-means with 20 restarts on the raw codes. DEC/IDEC: P every "
+                      f"{args.dec_interval} steps, at most {args.dec_steps} steps, tol 0.001, batch 256."]
+        if "jule" in methods:
+            lines += ["", f"JULE: unsuplab.jule.fit_jule defaults (K_s 20, K_c 5, eta 0.9, the authors' MNIST CNN), "
+                      f"{args.jule_epochs} CNN epochs per period."]
+        if "iic" in methods:
+            lines += ["", f"IIC: benchmarks/iic.py settings (options `{args.iic}`): channels {iic_args.channels}, "
+                      f"kernel {iic_args.kernel}, input {iic_args.out_size}, batch {iic_args.batch} x "
+                      f"{iic_args.repeats} repeats, Adam lr {iic_args.lr}, marginal weight "
+                      f"{iic_args.marginal_weight}, {iic_args.subheads} sub-heads, at most {iic_args.epochs} epochs."]
+        lines += ["", "| seed | method | ACC | NMI | ARI | seconds | notes |",
+                  "| --- | --- | --- | --- | --- | --- | --- |"]
+        lines += [f"| {r['seed']} | {NAMES[m]} | {r['acc']:.4f} | {r['nmi']:.4f} | {r['ari']:.4f} | "
+                  f"{r['seconds']:.0f} | {r['note']} |" for s in seeds for m, rows in results.items()
+                  for r in rows if r["seed"] == s]
+        for m in ("dec", "idec"):
+            pairs = [(r["start"], r["acc"]) for r in results.get(m, [])]
+            if pairs:
+                above = sum(a > s for s, a in pairs)
+                lines += ["", f"{NAMES[m]} above its own AE + k-means start on {above}/{len(pairs)} seeds: "
+                          + ", ".join(f"{s:.4f} -> {a:.4f}" for s, a in pairs) + "."]
+        ours = {m: np.mean([r["acc"] for r in rows]) for m, rows in results.items() if rows}
+        lines += ["", f"## The papers' numbers (MNIST, all 70,000 digits) beside ours ({args.dataset}, {len(x)} "
+                  "images)", "",
+                  "The papers cluster all 70,000 MNIST digits (train + test); this table clusters "
+                  f"{len(x)} images of {args.dataset}"
+                  + (f", {70000 / len(x):.0f} times fewer digits (more data helps the deep methods: the "
+                     "autoencoder, JULE's kNN graph and IIC all learn from the images they cluster)."
+                     if args.dataset.startswith("mnist") else
+                     ": a different data set, so the MNIST numbers are only a reference point.")
+                  + " The papers' networks and training schedules differ from ours too (settings above).", "",
+                  "| method | paper's ACC (MNIST 70k) | source | ours, ACC mean |", "| --- | --- | --- | --- |"]
+        lines += [f"| {NAMES[m]} | {acc} | {src} | {f'{ours[m]:.4f}' if m in ours else '-'} |"
+                  for m, acc, src in PAPERS]
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        lines += ["", f"Load average when written: {load} (1, 5, 15 min). The machine is shared: wall times are "
+                  "inflated when the load exceeds the CPU count."]
+        text = "\n".join(lines) + "\n"
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"clustering_{args.dataset}_{args.tag or ('fast' if fast else 'run')}.md").write_text(text)
+        return text
+
+    def record(method, seed, labels, seconds, note, **extra):
+        s = clustering.scores(labels, y, k)
+        results[method].append(dict(seed=seed, seconds=seconds, note=note, **s, **extra))
+        print(f"seed {seed} {NAMES[method]}: acc {s['acc']:.4f} nmi {s['nmi']:.4f} ari {s['ari']:.4f} "
+              f"({seconds:.0f} s; {note})", flush=True)
+        write()
+
+    for seed in seeds:
+        if "kmeans" in methods:
+            t = time.perf_counter()
+            labels = clustering.kmeans_pixels(x, k, seed)
+            record("kmeans", seed, labels, time.perf_counter() - t, "10 restarts")
+        if "pca" in methods:
+            t = time.perf_counter()
+            labels = clustering.pca_kmeans(x, k, 50, seed)
+            record("pca", seed, labels, time.perf_counter() - t, "10 restarts")
+        if "ae" in methods:
+            t = time.perf_counter()
+            ae, note = pretrain(args, x, seed, limits["ae"])
+            labels = clustering.kmeans(ae.encode(x).astype("float64"), k, seed, n_init=20)
+            record("ae", seed, labels, time.perf_counter() - t, note)
+            for m in ("dec", "idec"):
+                if m in methods:
+                    t = time.perf_counter()
+                    labels, start, note = run_dec(args, ae, x, k, seed, m == "idec", limits[m])
+                    start_acc = clustering.cluster_accuracy(start, y)
+                    record(m, seed, labels, time.perf_counter() - t, f"start {start_acc:.4f}, {note}",
+                           start=start_acc)
+        if "jule" in methods:
+            t = time.perf_counter()
+            labels, note = run_jule(args, x, k, seed, limits["jule"])
+            record("jule", seed, labels, time.perf_counter() - t, note)
+        if "iic" in methods:
+            iic_args.time_limit = limits["iic"]
+            r = run_iic(iic_args, x, y, seed)
+            results["iic"].append(dict(seed=seed, acc=r["acc"], nmi=r["nmi"], ari=r["ari"], seconds=r["seconds"],
+                                       size_entropy=r["entropy"], collapsed=r["collapsed"],
+                                       note=f"{r['epochs']} epochs, sub-head {r['best']}"))
+            print(f"seed {seed} IIC: acc {r['acc']:.4f} ({r['seconds']:.0f} s)", flush=True)
+            write()
+    print(write())
+    return results
+
+
+if __name__ == "__main__":
+    main()
