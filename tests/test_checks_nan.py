@@ -25,6 +25,7 @@ CHECKS = {
     "lesson08": ["conv_denoiser", "psnr"],
     "lesson14": ["masked_loss", "top_n"],
     "lesson15": ["iic_loss", "mutual_information"],
+    "lesson18": ["skipgram_pairs", "negative_sampling_loss", "analogy"],
 }
 # Checks that take a layer class or a model builder (lessons 01, 04, 06, 07) feed NaN inputs through the
 # student's own layer; their tests in test_checks_lessonNN.py include a NaN-producing layer.

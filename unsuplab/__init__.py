@@ -16,7 +16,8 @@ import sys
 
 __version__ = "0.1.0"
 
-REGISTERING_MODULES = ("unsuplab.models", "unsuplab.iic", "unsuplab.recommender", "unsuplab.dec", "unsuplab.jule")
+REGISTERING_MODULES = ("unsuplab.models", "unsuplab.iic", "unsuplab.recommender", "unsuplab.dec", "unsuplab.jule",
+                       "unsuplab.embeddings")
 
 
 def register_all():

@@ -22,13 +22,20 @@ split once, class-stratified, with scikit-learn's ``train_test_split`` and a fix
 ``random_state`` (the same split on every machine, run and backend); the large
 sets keep their official train/test split, each part in a fixed shuffled order.
 ``n_train`` / ``n_test`` then keep a stratified subset chosen by ``seed``.
+
+Text, for word embeddings: ``load_text(name)`` returns tokenised English sentences from Debian's ``fortunes``
+and ``bible-kjv`` packages; ``word_similarity_pairs`` and ``analogy_questions`` read the evaluation sets
+that ship in the ``gensim`` wheel.
 """
 
 import gzip
 import hashlib
 import os
 import pickle
+import re
+import shutil
 import socket
+import subprocess
 import tarfile
 import threading
 import urllib.parse
@@ -60,6 +67,15 @@ KERAS_DATA_HOST = ("storage.googleapis.com", 443)
 CIFAR_HOST = ("www.cs.toronto.edu", 443)
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR_SHA256 = "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce"
+
+# English text for word embeddings: Debian's `fortunes` and `bible-kjv` packages (datasets/README.md).
+DEBIAN_FORTUNES_DIR = Path("/usr/share/games/fortunes")
+FORTUNE_FILES_SKIPPED = ("ascii-art",)   # pictures, not text
+KJV_VERSES = 31102
+TEXT_APT = "sudo apt-get install fortunes bible-kjv"
+_WORD = re.compile(r"[a-z]+")
+_OVERSTRIKE = re.compile(r".\x08")
+_VERSE_REF = re.compile(r"^\S*?\d+:\d+\s*")
 
 # scikit-image's bundled colour photos. The test photos are never used for training.
 PHOTOS_TRAIN = ("astronaut", "rocket", "hubble_deep_field", "immunohistochemistry", "retina", "motorcycle")
@@ -416,6 +432,138 @@ def _cifar10():
     x_test, y_test = _read_cifar_batch(folder / "test_batch")
     return _official_split(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
                            x_test, y_test)
+
+
+# ----------------------------------------------------------------------------- English text (word embeddings)
+
+def tokenize(text):
+    """Lower-case word tokens: runs of the letters a-z (digits, punctuation and apostrophes split words).
+
+    The same rule as the text8 corpus of word2vec (Mahoney's ``wikifil.pl``): "Don't panic!" -> don, t, panic.
+    """
+    return _WORD.findall(text.lower())
+
+
+def _fortune_documents(folder=None):
+    """Each fortune (the text between ``%`` lines) of every file in Debian's ``fortunes`` package, in file order.
+
+    Overstruck text (``_\bw``, a typewriter underline) keeps its letter; ``ascii-art`` (pictures) is left out.
+    """
+    folder = Path(folder or DEBIAN_FORTUNES_DIR)
+    files = sorted(f for f in folder.glob("*") if f.is_file() and not f.is_symlink()
+                   and f.suffix not in (".dat", ".u8") and f.name not in FORTUNE_FILES_SKIPPED) \
+        if folder.is_dir() else []
+    if not files:
+        raise DatasetUnavailable(f"the fortunes text is not on this machine ({folder} holds no fortune files). "
+                                 f"Install Debian's package: `{TEXT_APT}`.")
+    documents = []
+    for path in files:
+        text = _OVERSTRIKE.sub("", path.read_bytes().decode("utf-8", errors="replace"))
+        documents.extend(d for d in text.split("\n%\n") if d.strip())
+    return documents
+
+
+def _kjv_documents(program=None):
+    """The 31,102 verses of the King James Bible, one document each, printed by Debian's ``bible`` program."""
+    program = program or shutil.which("bible") or "/usr/bin/bible"
+    how = f"Install Debian's package: `{TEXT_APT}` (the `bible` program prints the King James text)."
+    if not Path(program).is_file():
+        raise DatasetUnavailable(f"the King James Bible is not on this machine (no `bible` program). {how}")
+    try:
+        done = subprocess.run([program, "-f", "gen1:1-rev22:21"], stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=120, check=True)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise DatasetUnavailable(f"the `bible` program failed ({exc}). {how}") from exc
+    verses = [_VERSE_REF.sub("", line) for line in done.stdout.decode("utf-8", errors="replace").splitlines()]
+    verses = [v for v in verses if v.strip()]
+    if len(verses) != KJV_VERSES:
+        raise CorruptDataset(f"the `bible` program printed {len(verses)} verses, expected {KJV_VERSES}. "
+                             f"Reinstall it: `sudo apt-get install --reinstall bible-kjv bible-kjv-text`.")
+    return verses
+
+
+TEXT_PARTS = {"fortunes": _fortune_documents, "kjv": _kjv_documents}
+TEXT_CORPORA = {"english": ("fortunes", "kjv"), "fortunes": ("fortunes",), "kjv": ("kjv",)}
+
+
+def load_text(name="english", max_tokens=None, seed=0):
+    """An English corpus as sentences: a list of documents, each a list of lower-case tokens (:func:`tokenize`).
+
+    ``english`` (about 1.28 million tokens) is Debian's ``fortunes`` (about 450k tokens: quotations, humour,
+    literature, one document per fortune) plus the King James Bible from ``bible-kjv`` (about 820k tokens, one
+    document per verse); ``fortunes`` and ``kjv`` are the parts alone. The documents come in an order shuffled
+    by ``seed`` (the same on every call and machine, for a given package version), so the first
+    ``max_tokens`` tokens (whole documents; ``None``: all) are a fair sample of the whole. Nothing is
+    downloaded: a missing package raises :class:`DatasetUnavailable` with the ``apt-get`` command.
+    """
+    if name not in TEXT_CORPORA:
+        raise ValueError(f"`name` must be one of {sorted(TEXT_CORPORA)}, got {name!r}.")
+    if max_tokens is not None:
+        max_tokens = positive_int(max_tokens, "max_tokens")
+    seed = positive_int(seed, "seed", minimum=0)
+    documents = [doc for part in TEXT_CORPORA[name] for doc in TEXT_PARTS[part]()]
+    order = np.random.default_rng(seed).permutation(len(documents))
+    sentences, total = [], 0
+    for i in order:
+        tokens = tokenize(documents[i])
+        if not tokens:
+            continue
+        if max_tokens is not None and total + len(tokens) > max_tokens:
+            if total == 0:
+                sentences.append(tokens[:max_tokens])
+            break
+        sentences.append(tokens)
+        total += len(tokens)
+    return sentences
+
+
+def _gensim_test_file(name):
+    """A file of gensim's test data (the evaluation sets of word2vec), or :class:`DatasetUnavailable`."""
+    try:
+        from gensim.test.utils import datapath
+    except ImportError as exc:
+        raise DatasetUnavailable(f"{name} ships inside the `gensim` wheel: `pip install gensim` "
+                                 "(it is in requirements.txt).") from exc
+    path = Path(datapath(name))
+    if not path.is_file():
+        raise DatasetUnavailable(f"gensim's test data lack {name} ({path}); reinstall gensim: "
+                                 "`pip install --force-reinstall gensim`.")
+    return path
+
+
+def word_similarity_pairs(name="wordsim353"):
+    """Human similarity judgements: a list of ``(word1, word2, score)``, words lower-case.
+
+    ``wordsim353``: WordSimilarity-353 (Finkelstein et al., 2002), 353 pairs scored 0-10;
+    ``simlex999``: SimLex-999 (Hill, Reichart and Korhonen, 2015), 999 pairs scored 0-10. Both from gensim's
+    test data.
+    """
+    files = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
+    if name not in files:
+        raise ValueError(f"`name` must be one of {sorted(files)}, got {name!r}.")
+    pairs = []
+    for line in _gensim_test_file(files[name]).read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if line.startswith("#") or len(fields) < 3:
+            continue
+        try:
+            pairs.append((fields[0].lower(), fields[1].lower(), float(fields[2])))
+        except ValueError:  # a header line
+            continue
+    return pairs
+
+
+def analogy_questions():
+    """The Google analogy questions of word2vec (Mikolov et al., 2013a): ``{section: [(a, b, c, d), ...]}``,
+    lower-case, "a is to b as c is to d" (19,544 questions in 14 sections, from gensim's test data)."""
+    sections = {}
+    current = None
+    for line in _gensim_test_file("questions-words.txt").read_text(encoding="utf-8").splitlines():
+        if line.startswith(":"):
+            current = sections.setdefault(line[1:].strip(), [])
+        elif line.strip() and current is not None:
+            current.append(tuple(line.lower().split()))
+    return sections
 
 
 # ----------------------------------------------------------------------------- the one entry point

@@ -1,0 +1,228 @@
+"""Lesson 18 checks: a right answer passes, each named misconception gets its message, a blank one is 'not
+attempted', NaN is wrong."""
+
+import numpy as np
+from keras import ops
+
+from unsuplab import embeddings
+from unsuplab.checks import lesson18
+
+
+def _todo(*args):
+    raise NotImplementedError()
+
+
+def _nan(*args):
+    return float("nan")
+
+
+# ----------------------------------------------------------------------------- exercise 1: skip-gram pairs
+
+def _pairs(ids, window):
+    ids = np.asarray(ids)
+    centers, contexts = [], []
+    for o in range(1, window + 1):
+        centers += [ids[:-o], ids[o:]]
+        contexts += [ids[o:], ids[:-o]]
+    return np.concatenate(centers), np.concatenate(contexts)
+
+
+def _loop_pairs(ids, window):  # a plain Python loop is right too
+    pairs = [(ids[i], ids[j]) for i in range(len(ids)) for j in range(max(0, i - window), min(len(ids), i + window + 1))
+             if i != j]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
+def _with_self(ids, window):
+    c, x = _pairs(ids, window)
+    return np.r_[c, ids], np.r_[x, ids]
+
+
+def _one_side(ids, window):
+    ids = np.asarray(ids)
+    return (np.concatenate([ids[:-o] for o in range(1, window + 1)]),
+            np.concatenate([ids[o:] for o in range(1, window + 1)]))
+
+
+def _short_window(ids, window):
+    return _pairs(ids, window - 1) if window > 1 else (np.zeros(0, "int32"), np.zeros(0, "int32"))
+
+
+def _rolled(ids, window):
+    ids = np.asarray(ids)
+    return (np.concatenate([ids for o in range(1, window + 1) for _ in (0, 1)]),
+            np.concatenate([np.roll(ids, s * o) for o in range(1, window + 1) for s in (1, -1)]))
+
+
+def _doubled(ids, window):
+    c, x = _pairs(ids, window)
+    return np.r_[c, c], np.r_[x, x]
+
+
+def _positions(ids, window):
+    return _pairs(np.arange(len(ids)), window)
+
+
+def _message(fn):
+    feedback = lesson18.skipgram_pairs(fn)
+    assert feedback.status == "wrong", feedback
+    return feedback.message
+
+
+def test_skipgram_pairs_right_answers(capsys):
+    assert lesson18.skipgram_pairs(_pairs)
+    assert lesson18.skipgram_pairs(_loop_pairs)
+    assert lesson18.skipgram_pairs(lambda ids, w: embeddings.skipgram_pairs(ids, w))
+    assert "[ok]" in capsys.readouterr().out
+
+
+def test_skipgram_pairs_misconceptions():
+    assert "never offset 0" in _message(_with_self)
+    assert "one side" in _message(_one_side)
+    assert "range(1, window + 1)" in _message(_short_window)
+    assert "np.roll" in _message(_rolled)
+    assert "more than once" in _message(_doubled)
+    assert "not their positions" in _message(_positions)
+    assert "returns None" in _message(lambda ids, w: None)
+    assert "two arrays" in _message(lambda ids, w: ids)
+    assert "same length" in _message(lambda ids, w: (ids, ids[:-1]))
+    assert "integer word ids" in _message(lambda ids, w: tuple(a.astype("float32") for a in _pairs(ids, w)))
+
+
+def test_skipgram_pairs_unfinished_and_nan():
+    assert lesson18.skipgram_pairs(_todo).status == "todo"
+    assert lesson18.skipgram_pairs(_nan).status == "wrong"
+    nan_pairs = lesson18.skipgram_pairs(lambda ids, w: tuple(np.full(10, np.nan) for _ in range(2)))
+    assert nan_pairs.status == "wrong"
+
+
+# ----------------------------------------------------------------------------- exercise 2: the loss
+
+def _right_loss(labels, logits):
+    labels = ops.cast(labels, logits.dtype) if hasattr(logits, "dtype") else labels
+    return ops.sum(labels * ops.softplus(-logits) + (1 - labels) * ops.softplus(logits), axis=-1)
+
+
+def _log_sigmoid_loss(labels, logits):
+    return -ops.sum(labels * ops.log_sigmoid(logits) + (1 - labels) * ops.log_sigmoid(-logits), axis=-1)
+
+
+def _naive_log(labels, logits):
+    return -ops.sum(labels * ops.log(ops.sigmoid(logits)) + (1 - labels) * ops.log(1 - ops.sigmoid(logits)),
+                    axis=-1)
+
+
+def _mean_over_candidates(labels, logits):
+    return ops.mean(_right_loss(labels, logits)[:, None] / ops.cast(ops.shape(logits)[1], "float32"), axis=-1)
+
+
+def _positive_only(labels, logits):
+    return ops.sum(labels * ops.softplus(-logits), axis=-1)
+
+
+def _all_positive(labels, logits):
+    return ops.sum(ops.softplus(-logits), axis=-1)
+
+
+def _flipped(labels, logits):
+    return -_right_loss(labels, logits)
+
+
+def _softmax(labels, logits):
+    return -ops.sum(labels * ops.log_softmax(logits, axis=-1), axis=-1)
+
+
+def _column_zero(labels, logits):
+    return ops.softplus(-logits[:, 0]) + ops.sum(ops.softplus(logits[:, 1:]), axis=-1)
+
+
+def _numpy_loss(labels, logits):
+    logits, labels = np.asarray(logits), np.asarray(labels)
+    return np.sum(labels * np.logaddexp(0, -logits) + (1 - labels) * np.logaddexp(0, logits), axis=-1)
+
+
+def _loss_message(fn):
+    feedback = lesson18.negative_sampling_loss(fn)
+    assert feedback.status == "wrong", feedback
+    return feedback.message
+
+
+def test_loss_right_answers(capsys):
+    assert lesson18.negative_sampling_loss(_right_loss)
+    assert lesson18.negative_sampling_loss(_log_sigmoid_loss)
+    assert lesson18.negative_sampling_loss(embeddings.negative_sampling_loss)
+    assert lesson18.negative_sampling_loss(lambda y, s: ops.mean(_right_loss(y, s)))  # the batch mean is fine
+    assert "[ok]" in capsys.readouterr().out
+
+
+def test_loss_misconceptions():
+    assert "softplus" in _loss_message(_naive_log)
+    assert "sum over axis -1" in _loss_message(_mean_over_candidates)
+    assert "only the true word" in _loss_message(_positive_only)
+    assert "noise words like the true word" in _loss_message(_all_positive)
+    assert "sign is flipped" in _loss_message(_flipped)
+    assert "sampled softmax" in _loss_message(_softmax)
+    assert "use `labels`" in _loss_message(_column_zero)
+    assert "keras.ops only" in _loss_message(_numpy_loss)
+    assert "one loss per row" in _loss_message(lambda y, s: ops.zeros((2, 2)))
+    assert "returns None" in _loss_message(lambda y, s: None)
+
+    def uses_tf(labels, logits):
+        import tensorflow as tf  # noqa: F401  (the check reads the source; it never runs this)
+        return tf.reduce_sum(logits)
+
+    assert "one backend only" in _loss_message(uses_tf)
+
+
+def test_loss_unfinished_and_nan():
+    assert lesson18.negative_sampling_loss(_todo).status == "todo"
+    assert lesson18.negative_sampling_loss(_nan).status == "wrong"
+    assert lesson18.negative_sampling_loss(lambda y, s: ops.log(s - 100.0)).status == "wrong"
+
+
+# ----------------------------------------------------------------------------- exercise 3: analogy
+
+def _analogy(vectors, words, a, b, c, normalise=True, exclude=True, reverse=False, index=False):
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True) if normalise else vectors
+    row = {w: i for i, w in enumerate(words)}
+    query = unit[row[a]] - unit[row[b]] + unit[row[c]] if reverse else unit[row[b]] - unit[row[a]] + unit[row[c]]
+    scores = unit @ query
+    if exclude:
+        scores[[row[a], row[b], row[c]]] = -np.inf
+    best = int(np.argmax(scores))
+    return best if index else words[best]
+
+
+def _analogy_message(**kwargs):
+    feedback = lesson18.analogy(lambda *args: _analogy(*args, **kwargs))
+    assert feedback.status == "wrong", feedback
+    return feedback.message
+
+
+def test_analogy_right_answers(capsys):
+    assert lesson18.analogy(_analogy)
+    assert lesson18.analogy(lambda v, w, a, b, c: embeddings.analogy(v, w, a, b, c)[0])
+    assert lesson18.analogy(lambda v, w, a, b, c: embeddings.analogy(v, w, a, b, c))  # a one-word list
+    assert "[ok]" in capsys.readouterr().out
+
+
+def test_analogy_toy_vectors_separate_the_misconceptions():
+    args = (lesson18.ANALOGY_VECTORS, lesson18.ANALOGY_WORDS, "man", "king", "woman")
+    assert embeddings.analogy(*args) == ["queen"]
+    assert _analogy(*args, exclude=False) == "king"
+    assert _analogy(*args, normalise=False) == "giant"
+    assert _analogy(*args, reverse=True) == "prince"
+
+
+def test_analogy_misconceptions():
+    assert "query words" in _analogy_message(exclude=False)
+    assert "longest vector" in _analogy_message(normalise=False)
+    assert "b - a + c" in _analogy_message(reverse=True)
+    assert "words[row]" in _analogy_message(index=True)
+    assert "returns None" in lesson18.analogy(lambda *args: None).message
+    assert lesson18.analogy(lambda *args: "apple").status == "wrong"
+
+
+def test_analogy_unfinished_and_nan():
+    assert lesson18.analogy(_todo).status == "todo"
+    assert lesson18.analogy(_nan).status == "wrong"

@@ -1,0 +1,211 @@
+"""Check cells of lesson 18 (word embeddings: skip-gram and CBOW with negative sampling, Mikolov et al. 2013)."""
+
+import numpy as np
+
+from .. import embeddings
+from . import Wrong, backend_specific_call, exercise, expect_close, innermost_error, to_numpy
+
+
+def _pairs_of(result, what="your function"):
+    if result is None:
+        raise Wrong(f"{what} returns None; `return centers, contexts`.")
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        raise Wrong(f"{what} should return two arrays, (centers, contexts); got {type(result).__name__}.")
+    centers, contexts = (np.asarray(to_numpy(r)).reshape(-1) for r in result)
+    if len(centers) != len(contexts):
+        raise Wrong(f"centers and contexts must have the same length (one entry per pair), got "
+                    f"{len(centers)} and {len(contexts)}.")
+    if len(centers) and centers.dtype.kind not in "iu":
+        raise Wrong(f"return integer word ids, got dtype {centers.dtype} (np.asarray(..., dtype='int32')).")
+    return centers.astype("int64"), contexts.astype("int64")
+
+
+@exercise("Exercise 1 (the skip-gram pairs)")
+def skipgram_pairs(student_fn):
+    """``student_fn(ids, window)`` -> ``(centers, contexts)``: every pair of positions at most ``window`` apart
+    (both sides, never a word with itself, never across the ends), as two integer arrays in any order."""
+    ids = np.array([50, 51, 52, 53, 54, 55, 56], "int32")  # distinct ids: position = id - 50
+    n, window = len(ids), 2
+    centers, contexts = _pairs_of(student_fn(ids.copy(), window))
+    got = sorted(zip((centers - 50).tolist(), (contexts - 50).tolist()))
+    want = sorted((i, j) for i in range(n) for j in range(n) if 0 < abs(i - j) <= window)
+    if any(not (0 <= i < n and 0 <= j < n) for i, j in got):
+        raise Wrong("return the word ids of the tokens (ids[i], ids[j]), not their positions i and j.")
+    if got == want:
+        pass
+    elif any(i == j for i, j in got):
+        raise Wrong("a word is paired with itself: the context is the words around the center, offsets "
+                    "1..window on each side, never offset 0.")
+    elif any(abs(i - j) > n // 2 for i, j in got):
+        raise Wrong("you pair the first and last words of the text: np.roll wraps around the ends. Pair "
+                    "ids[:-o] with ids[o:] instead (positions i and i + o, both inside the text).")
+    elif got and all(j > i for i, j in got) or got and all(j < i for i, j in got):
+        raise Wrong("you only pair each word with the words on one side; the window reaches `window` words to "
+                    "the left AND to the right.")
+    elif got and max(abs(i - j) for i, j in got) == window - 1:
+        raise Wrong(f"with window={window} your farthest context is {window - 1} words away: range(1, window) "
+                    "stops before window; use range(1, window + 1).")
+    elif got and max(abs(i - j) for i, j in got) > window:
+        raise Wrong(f"with window={window} you pair words {max(abs(i - j) for i, j in got)} positions apart; "
+                    f"the context is at most {window} words away.")
+    elif len(got) != len(want) and set(got) == set(want):
+        raise Wrong(f"some pairs come more than once ({len(got)} pairs, {len(want)} different ones): each "
+                    "(center, context) position pair is counted once.")
+    else:
+        missing, extra = sorted(set(want) - set(got))[:3], sorted(set(got) - set(want))[:3]
+        raise Wrong(f"on ids = positions 0..{n - 1} with window={window} you return {len(got)} pairs, expected "
+                    f"{len(want)}; missing (center, context) positions e.g. {missing}, unexpected {extra}.")
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 30, 300).astype("int32")
+    for window in (1, 4):
+        got = sorted(zip(*(a.tolist() for a in _pairs_of(student_fn(ids.copy(), window)))))
+        want = sorted(zip(*(a.tolist() for a in embeddings.skipgram_pairs(ids, window))))
+        if got != want:
+            raise Wrong(f"on 300 random ids with window={window} your pairs differ from the library's "
+                        f"({len(got)} pairs, expected {len(want)}).")
+    return (f"{len(want)} pairs for 300 tokens and window 4 (about 2 x window per token), as "
+            "unsuplab.embeddings.skipgram_pairs gives with a fixed window.")
+
+
+def _loss_rows(student_fn, labels, logits, what):
+    value = student_fn(labels, logits)
+    if value is None:
+        raise Wrong(f"{what}: your function returns None; `return` the loss.")
+    value = to_numpy(value).astype("float64")
+    if value.size == 1:
+        return float(value.reshape(())), True
+    if value.shape != (len(logits),):
+        raise Wrong(f"{what}: return one loss per row, shape ({len(logits)},) (or their mean), got shape "
+                    f"{value.shape}. Sum over the candidates (axis=-1), not over the batch.")
+    return value, False
+
+
+@exercise("Exercise 2 (the negative-sampling loss)")
+def negative_sampling_loss(student_fn):
+    """``student_fn(labels, logits)`` -> per-row loss ``-log sigma(s_pos) - sum log sigma(-s_neg)`` (or its mean)
+    in keras.ops; finite for large logits; trains a skip-gram model so the true pair's dot product rises."""
+    import keras
+
+    name = backend_specific_call(student_fn)
+    if name:
+        raise Wrong(f"your code uses {name}, which runs on one backend only; use keras.ops "
+                    "(ops.softplus, ops.sum, ops.log, ops.sigmoid...).")
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 2, (6, 4)).astype("float32")
+    labels = np.zeros((6, 4), "float32")
+    labels[:, 0] = 1
+    want = to_numpy(embeddings.negative_sampling_loss(labels, logits)).astype("float64")
+    got, scalar = _loss_rows(student_fn, labels, logits, "random logits")
+    want_here = want.mean() if scalar else want
+    if not np.all(np.isfinite(got)):
+        raise Wrong("your loss is NaN or infinite on ordinary logits.")
+
+    def close(candidate):
+        candidate = np.asarray(candidate, "float64")
+        return np.allclose(got, candidate.mean() if scalar else candidate, rtol=1e-4, atol=1e-5)
+
+    s = logits.astype("float64")
+    if not close(want):
+        if close(want / s.shape[1]):
+            raise Wrong("you average over the 1 + k candidates (keras.losses.binary_crossentropy does): the "
+                        "objective adds the true word's term and the k noise terms, so sum over axis -1.")
+        if close(np.logaddexp(0, -s[:, 0])):
+            raise Wrong("only the true word's term is there: add -log sigma(-s) for each noise word.")
+        if close(np.sum(np.logaddexp(0, -s), axis=1)):
+            raise Wrong("you treat the noise words like the true word (-log sigma(s) for all): a noise word's "
+                        "term is -log sigma(-s) = -log(1 - sigma(s)), which pushes its dot product down.")
+        if close(-want):
+            raise Wrong("the sign is flipped: the loss is MINUS the log-likelihood (Keras minimises it).")
+        log_softmax = s - np.log(np.sum(np.exp(s), axis=1, keepdims=True))
+        if close(-log_softmax[:, 0]):
+            raise Wrong("this is a softmax over the candidates (sampled softmax); negative sampling gives each "
+                        "candidate its own sigmoid: -log sigma(s_pos) - sum_k log sigma(-s_k).")
+        expect_close(got, want_here, "your loss on random logits", rtol=1e-4, atol=1e-5)
+    moved = np.roll(labels, 1, axis=1)  # the true word in column 1: read it from `labels`
+    got_moved, _ = _loss_rows(student_fn, moved, logits, "labels with the true word in column 1")
+    want_moved = to_numpy(embeddings.negative_sampling_loss(moved, logits)).astype("float64")
+    if not np.allclose(got_moved, want_moved.mean() if scalar else want_moved, rtol=1e-4, atol=1e-5):
+        raise Wrong("with the true word in column 1 your loss is wrong: use `labels` (1 for the true word, 0 for "
+                    "noise) instead of assuming column 0; labels * term_pos + (1 - labels) * term_neg.")
+    big = np.array([[-60.0, 60.0, 50.0], [60.0, -60.0, -50.0]], "float32")
+    big_labels = np.array([[1, 0, 0], [1, 0, 0]], "float32")
+    unstable = ("for logits of +-60 your loss is infinite or NaN: in float32 sigma(-60) rounds to 0 and "
+                "log(0) = -inf (and 0 x -inf = NaN). Use -log sigma(s) = softplus(-s) (ops.softplus), or "
+                "ops.log_sigmoid.")
+    try:
+        got_big, _ = _loss_rows(student_fn, big_labels, big, "large logits (+-60)")
+    except Wrong as wrong:
+        raise Wrong(unstable) if "NaN" in str(wrong) else wrong
+    if not np.all(np.isfinite(got_big)):
+        raise Wrong(unstable)
+    want_big = to_numpy(embeddings.negative_sampling_loss(big_labels, big)).astype("float64")
+    expect_close(got_big, want_big.mean() if scalar else want_big, "your loss for logits of +-60", rtol=1e-3)
+
+    keras.utils.set_random_seed(0)
+    model = embeddings.build_skipgram(12, 4)
+    model.get_layer(embeddings.CONTEXT_VECTORS).embeddings.assign(rng.normal(0, 0.3, (12, 4)).astype("float32"))
+    model.compile(keras.optimizers.SGD(0.5), student_fn)
+    center, candidates = np.array([[2]], "int32"), np.array([[3, 7, 9]], "int32")
+    before = to_numpy(model([center, candidates]))[0]
+    try:
+        for _ in range(3):
+            model.train_on_batch([center, candidates], np.array([[1, 0, 0]], "float32"))
+    except Exception as exc:
+        error = innermost_error(exc)
+        raise Wrong(f"training a skip-gram model with your loss failed ({type(error).__name__}: {error}). Use "
+                    "keras.ops only (no NumPy): Keras compiles the loss into a graph.") from exc
+    after = to_numpy(model([center, candidates]))[0]
+    if not after[0] > before[0] or not np.all(after[1:] < before[1:]):
+        raise Wrong("three training steps with your loss did not raise the true pair's dot product and lower "
+                    "the noise words'.")
+    return "it matches unsuplab.embeddings.negative_sampling_loss, stays finite for large logits, and " \
+           "training with it pulls the true pair together and pushes the noise words away."
+
+
+# Eight toy words in 4-D. By 3CosAdd on unit vectors "man : king :: woman : ?" is "queen"; without excluding
+# the query words it is "king", on raw (unnormalised) vectors the long "giant", with a - b + c "prince".
+ANALOGY_WORDS = ["man", "woman", "king", "queen", "prince", "crown", "giant", "apple"]
+ANALOGY_VECTORS = np.array([[-0.8, -1.32, -0.25, 0.42], [1.14, 0.11, -0.55, -0.78], [0.75, 1.63, 0.27, -1.23],
+                            [-0.96, 1.6, 0.2, -1.73], [-0.08, -1.16, -0.63, -0.49], [-0.71, 0.55, -0.06, -0.59],
+                            [2.46, 4.98, -9.86, -1.54], [-0.98, -0.17, -1.29, 0.02]], "float32")
+
+
+def _answer(student_fn, vectors, words, a, b, c):
+    got = student_fn(vectors.copy(), list(words), a, b, c)
+    if got is None:
+        raise Wrong("your function returns None; `return` the word d (a string).")
+    if isinstance(got, (list, tuple)) and len(got) == 1:
+        got = got[0]
+    if isinstance(got, (int, np.integer)):
+        raise Wrong(f"you return the row {got}; return the word itself, words[row].")
+    if not isinstance(got, str):
+        raise Wrong(f"return the word d as a string, got {type(got).__name__} {got!r}.")
+    return got
+
+
+@exercise("Exercise 3 (an analogy query)")
+def analogy(student_fn):
+    """``student_fn(vectors, words, a, b, c)`` -> the word d of "a is to b as c is to d" by 3CosAdd: unit
+    vectors, argmax of cos(x, b - a + c) over the words other than a, b and c."""
+    got = _answer(student_fn, ANALOGY_VECTORS, ANALOGY_WORDS, "man", "king", "woman")
+    if got in ("man", "king", "woman"):
+        raise Wrong(f"you answer {got!r}, one of the query words: b - a + c is usually closest to b or c "
+                    "themselves, so 3CosAdd leaves a, b and c out (set their scores to -inf).")
+    if got == "giant":
+        raise Wrong("you answer 'giant', the word with the longest vector: a dot product with raw vectors "
+                    "favours long vectors. Normalise every vector to length 1 (cosine similarity).")
+    if got == "prince":
+        raise Wrong("you answer 'prince', the answer to a - b + c: the analogy vector is b - a + c "
+                    "(king - man + woman).")
+    if got != "queen":
+        raise Wrong(f"for man : king :: woman : ? on the toy vectors 3CosAdd gives 'queen', you give {got!r}.")
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(200, 10)).astype("float32") * rng.uniform(0.2, 3, (200, 1)).astype("float32")
+    words = [f"w{i}" for i in range(200)]
+    for a, b, c in (rng.choice(200, 3, replace=False) for _ in range(10)):
+        want = embeddings.analogy(vectors, words, words[a], words[b], words[c])[0]
+        got = _answer(student_fn, vectors, words, words[a], words[b], words[c])
+        if got != want:
+            raise Wrong(f"on 200 random vectors, {words[a]} : {words[b]} :: {words[c]} : ? gives {want!r} by "
+                        f"3CosAdd, you give {got!r}.")
+    return "3CosAdd on unit vectors, the query words excluded (Mikolov et al. 2013a; Levy and Goldberg 2014)."
