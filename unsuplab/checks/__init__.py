@@ -215,6 +215,26 @@ def backend_specific_call(obj):
     return None
 
 
+def student_model(student_fn, *args, how="keras.Model(inputs, outputs)",
+                  advice="Use keras.layers (and keras.ops if you need it); compile() and fit() do the training."):
+    """Call a student's model builder ``student_fn(*args)`` and return its ``keras.Model``.
+
+    Plain-words ``Wrong`` for code that runs on one backend only, for ``None`` and for anything not a model;
+    ``how`` shows how to make the model, ``advice`` what to use instead of backend-specific code.
+    """
+    import keras
+
+    name = backend_specific_call(student_fn)
+    if name:
+        raise Wrong(f"your code uses {name}, which runs on one backend only. {advice}")
+    model = student_fn(*args)
+    if model is None:
+        raise Wrong(f"your function returns None; return the model ({how}).")
+    if not isinstance(model, keras.Model):
+        raise Wrong(f"return a keras.Model ({how}), got {type(model).__name__}.")
+    return model
+
+
 def expect_number(value, what, not_finite):
     """``value`` (a tensor, array or float) as one finite float, or :class:`Wrong`: ``what`` names it,
     ``not_finite`` says where a NaN or infinity usually comes from."""

@@ -2,7 +2,15 @@
 
 import numpy as np
 
-from . import Wrong, backend_specific_call, exercise, expect_close, expect_shape, innermost_error, to_numpy
+from . import (
+    Wrong,
+    exercise,
+    expect_close,
+    expect_shape,
+    innermost_error,
+    student_model,
+    to_numpy,
+)
 
 
 def _toy(seed=0):
@@ -38,20 +46,12 @@ def pca_encode_decode(student_fn):
 @exercise("Exercise 2 (PCA as a Keras model)")
 def pca_as_keras(student_fn):
     """``student_fn(mean, components)`` -> a ``keras.Model``, flat vectors in, PCA's reconstructions out."""
-    import keras
     from sklearn.decomposition import PCA
 
-    name = backend_specific_call(student_fn)
-    if name:
-        raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.Input, keras.layers.Dense "
-                    "and keras.Model.")
     x_train, x_test = _toy()
     pca = PCA(2).fit(x_train)
-    model = student_fn(pca.mean_.astype("float32"), pca.components_.astype("float32"))
-    if model is None:
-        raise Wrong("your function returns None; return the model (keras.Model(inputs, outputs)).")
-    if not isinstance(model, keras.Model):
-        raise Wrong(f"return a keras.Model, got {type(model).__name__}.")
+    model = student_model(student_fn, pca.mean_.astype("float32"), pca.components_.astype("float32"),
+                          advice="Use keras.Input, keras.layers.Dense and keras.Model.")
     try:
         got = to_numpy(model(x_test))
     except Exception as exc:  # wrong weight shapes or input size: say which, no traceback

@@ -4,7 +4,15 @@
 import numpy as np
 
 from .. import metrics
-from . import Wrong, backend_specific_call, call_on_images, exercise, expect_close, expect_number, to_numpy
+from . import (
+    Wrong,
+    call_on_images,
+    exercise,
+    expect_close,
+    expect_number,
+    student_model,
+    to_numpy,
+)
 
 CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")
 
@@ -25,17 +33,8 @@ def conv_denoiser(student_fn, input_shape=(28, 28, 1)):
     Checks: no backend-only calls, at least one convolution, output shape = input shape, outputs in [0, 1]
     (sigmoid), finite, and two training steps that change the first convolution's kernel.
     """
-    import keras
 
-    name = backend_specific_call(student_fn)
-    if name:
-        raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.layers "
-                    "(and keras.ops if you need it); compile() and fit() do the training.")
-    model = student_fn(input_shape)
-    if model is None:
-        raise Wrong("your function returns None; return the model (keras.Model(inputs, outputs)).")
-    if not isinstance(model, keras.Model):
-        raise Wrong(f"return a keras.Model (keras.Model(inputs, outputs)), got {type(model).__name__}.")
+    model = student_model(student_fn, input_shape)
     convs = [layer for layer in _all_layers(model) if type(layer).__name__ in CONV_TYPES]
     if not convs:
         kinds = sorted({type(layer).__name__ for layer in _all_layers(model)} - {"InputLayer"})

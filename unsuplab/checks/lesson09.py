@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import Wrong, backend_specific_call, exercise, expect_close, to_numpy
+from . import Wrong, exercise, expect_close, student_model, to_numpy
 
 CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")
 
@@ -72,17 +72,10 @@ def inpainter(student_fn, input_shape=(28, 28, 1)):
     depends on the image and on the mask: mask ignored); the hole in [0, 1] (sigmoid); two training steps
     change the first convolution's kernel.
     """
-    import keras
 
-    name = backend_specific_call(student_fn)
-    if name:
-        raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.layers "
-                    "(and keras.ops or + - * on Keras tensors); compile() and fit() do the training.")
-    model = student_fn(input_shape)
-    if model is None:
-        raise Wrong("your function returns None; return the model (keras.Model([image, mask], outputs)).")
-    if not isinstance(model, keras.Model):
-        raise Wrong(f"return a keras.Model (keras.Model([image, mask], outputs)), got {type(model).__name__}.")
+    model = student_model(student_fn, input_shape, how="keras.Model([image, mask], outputs)",
+                          advice="Use keras.layers (and keras.ops or + - * on Keras tensors); compile() and fit() "
+                                 "do the training.")
     if len(model.inputs) != 2:
         raise Wrong(f"the model takes {len(model.inputs)} input(s); it needs two, the holed image and the mask: "
                     "image = keras.Input(shape=input_shape), mask = keras.Input(shape=input_shape), then "

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import degrade
-from . import Wrong, backend_specific_call, exercise, expect_close, to_numpy
+from . import Wrong, exercise, expect_close, student_model, to_numpy
 
 CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")
 POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
@@ -86,17 +86,8 @@ def unet_colorizer(student_fn, input_shape=(None, None, 1)):
     resolution; outputs in [-1, 1] and not all >= 0 (tanh, as ``degrade.split_lab`` scales ab); finite; a
     downsampling and a skip connection around it; two training steps that change the first convolution.
     """
-    import keras
 
-    name = backend_specific_call(student_fn)
-    if name:
-        raise Wrong(f"your code uses {name}, which runs on one backend only. Use keras.layers "
-                    "(and keras.ops if you need it); compile() and fit() do the training.")
-    model = student_fn(input_shape)
-    if model is None:
-        raise Wrong("your function returns None; return the model (keras.Model(inputs, outputs)).")
-    if not isinstance(model, keras.Model):
-        raise Wrong(f"return a keras.Model (keras.Model(inputs, outputs)), got {type(model).__name__}.")
+    model = student_model(student_fn, input_shape)
     operations = _all_operations(model)
     convs = [op for op in operations if type(op).__name__ in CONV_TYPES]
     if not convs:
