@@ -215,6 +215,18 @@ def backend_specific_call(obj):
     return None
 
 
+CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")  # what counts as a convolution
+
+
+def all_layers(layer):
+    """Every layer inside ``layer``, nested models included, in order."""
+    found = []
+    for sub in getattr(layer, "layers", []):
+        found.append(sub)
+        found.extend(all_layers(sub))
+    return found
+
+
 def student_model(student_fn, *args, how="keras.Model(inputs, outputs)",
                   advice="Use keras.layers (and keras.ops if you need it); compile() and fit() do the training."):
     """Call a student's model builder ``student_fn(*args)`` and return its ``keras.Model``.

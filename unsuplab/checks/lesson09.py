@@ -2,9 +2,7 @@
 
 import numpy as np
 
-from . import Wrong, exercise, expect_close, student_model, to_numpy
-
-CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")
+from . import CONV_TYPES, Wrong, all_layers, exercise, expect_close, student_model, to_numpy
 
 
 @exercise("Exercise 1 (blank a square)")
@@ -46,15 +44,6 @@ def blank_square(student_fn):
     return "the hole is zero, everything else untouched."
 
 
-def _all_layers(layer):
-    """Every layer inside ``layer``, nested models included, in order."""
-    found = []
-    for sub in getattr(layer, "layers", []):
-        found.append(sub)
-        found.extend(_all_layers(sub))
-    return found
-
-
 def _holes(n, input_shape, top, size):
     """Float masks (n, *input_shape): 1 on the square of side ``size`` at (top, top), 0 elsewhere."""
     mask = np.zeros((n, *input_shape), "float32")
@@ -80,7 +69,7 @@ def inpainter(student_fn, input_shape=(28, 28, 1)):
         raise Wrong(f"the model takes {len(model.inputs)} input(s); it needs two, the holed image and the mask: "
                     "image = keras.Input(shape=input_shape), mask = keras.Input(shape=input_shape), then "
                     "keras.Model([image, mask], outputs).")
-    convs = [layer for layer in _all_layers(model) if type(layer).__name__ in CONV_TYPES]
+    convs = [layer for layer in all_layers(model) if type(layer).__name__ in CONV_TYPES]
     if not convs:
         raise Wrong("the model has no convolution layer: the guess for the hole should come from a "
                     "convolutional network (layers.Conv2D(32, 3, padding='same', activation='relu') ...).")

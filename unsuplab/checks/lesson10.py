@@ -3,9 +3,8 @@
 import numpy as np
 
 from .. import degrade
-from . import Wrong, exercise, expect_close, student_model, to_numpy
+from . import CONV_TYPES, Wrong, exercise, expect_close, student_model, to_numpy
 
-CONV_TYPES = ("Conv2D", "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D")
 POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
 MERGE_TYPES = ("Concatenate", "Add")  # the Keras layers, and keras.ops.concatenate / add in a functional model
 SIZES = ((16, 16), (8, 24))  # two sizes: the model must take any height and width, up to three halvings
