@@ -85,6 +85,7 @@ def test_inpainter_right():
 
 
 def test_inpainter_misconceptions():
+    keras.utils.set_random_seed(0)  # the messages must not depend on the weights earlier tests left drawn
     assert "inverted" in _message(composite="inverted")
     assert "pixels outside the hole changed" in _message(composite="none")
     assert "still holds the input's zeros" in _message(composite="zeros")
