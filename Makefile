@@ -1,7 +1,8 @@
 # unsuplab: two commands on a fresh machine (offline apart from the package registries).
 #
-#   make lessons   set up .venv, then execute every lesson headless in full mode (about an hour on 2 cores,
-#                  resumable) and write the course site: build/course/full/site/index.html
+#   make lessons   set up .venv, install the Debian packages the lessons read if missing (.ci/system-packages),
+#                  then execute every lesson headless in full mode (about an hour on 2 cores, resumable) and
+#                  write the course site: build/course/full/site/index.html
 #   make test      set up .venv, then lint (ruff), run the unit tests (TensorFlow and JAX backends), every notebook
 #                  with nbval, and the grading path with the real nbgrader
 #
@@ -21,7 +22,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore::DeprecationWarning
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 
-.PHONY: setup lessons site test lint test-unit test-notebooks test-grading sync clean
+.PHONY: setup system lessons site test lint test-unit test-notebooks test-grading sync clean
 
 setup: $(VENV)/.installed
 
@@ -32,7 +33,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
-lessons: setup
+# The Debian packages the lessons read (Fashion-MNIST, the English text, the baskets), installed when missing.
+system:
+	bash .ci/system-packages
+
+lessons: setup system
 	$(COURSE) run $(NOTEBOOKS) $(COURSE_MODE) $(if $(FORCE),--force)
 
 # Rebuild the site from the lessons executed so far (after editing a template or a results table).

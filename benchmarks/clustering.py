@@ -87,23 +87,11 @@ def time_limits(text):
 
 def pretrain(args, x, seed, seconds):
     """DEC's autoencoder trained by the recipe ``args.pretrain``; returns ``(autoencoder, note)``."""
-    from unsuplab import models
+    from unsuplab.dec import build_dec_autoencoder
 
     keras.utils.set_random_seed(seed)
-    sgd = args.pretrain == "sgd"
-    noise = {"kind": "mask_pixels", "amount": args.ae_noise} if args.ae_noise else None  # denoising AE
-    ae = models.build_dense_autoencoder(x.shape[1:], args.ae_code, (500, 500, 2000), code_activation="linear",
-                                        output_activation="linear" if sgd else "sigmoid", corruption=noise)
-    if sgd:  # DEC-keras: VarianceScaling(1/3, fan_in, uniform) kernels, zero biases
-        init = keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform", seed=seed)
-        for layer in ae.encoder.layers + ae.decoder.layers:
-            if isinstance(layer, keras.layers.Dense):
-                layer.kernel.assign(init(layer.kernel.shape))
-                layer.bias.assign(np.zeros(layer.bias.shape, "float32"))
-        optimizer = keras.optimizers.SGD(args.ae_lr or 1.0, momentum=0.9)
-    else:
-        optimizer = keras.optimizers.Adam(args.ae_lr or 1e-3)
-    ae.compile(optimizer=optimizer, loss="mse")
+    ae = build_dec_autoencoder(x.shape[1:], args.ae_code, recipe=args.pretrain, learning_rate=args.ae_lr,
+                               noise=args.ae_noise, seed=seed)
     deadline = Deadline(seconds)
     hist = ae.fit(x, x, epochs=args.ae_epochs, batch_size=args.ae_batch, verbose=0, callbacks=[deadline])
     losses = hist.history["loss"]
@@ -111,8 +99,9 @@ def pretrain(args, x, seed, seconds):
     return ae, note
 
 
-def run_dec(args, ae, x, k, seed, idec, seconds):
-    """DEC or IDEC from ``ae`` with a time limit; returns ``(labels, start_labels, note)``."""
+def run_dec(args, ae, x, k, seed, idec, seconds, start):
+    """DEC or IDEC from ``ae`` and the AE row's k-means labels ``start``, with a time limit; returns
+    ``(labels, start_labels, note)``."""
     from unsuplab.dec import fit_dec
 
     end, seen = time.monotonic() + seconds, []
@@ -124,11 +113,22 @@ def run_dec(args, ae, x, k, seed, idec, seconds):
 
     try:
         _, history = fit_dec(ae, x, k, idec=idec, gamma=0.1, update_interval=args.dec_interval,
-                             max_steps=args.dec_steps, seed=seed, on_refresh=on_refresh)
+                             max_steps=args.dec_steps, seed=seed, on_refresh=on_refresh, initial_labels=start)
         why = "converged" if history.converged else "max steps"
     except TimeUp:
         why = "time limit"
     return seen[-1][1], seen[0][1], f"{seen[-1][0]} steps ({why})"
+
+
+def quoted_iic(dataset):
+    """``(file name, cells of its IIC row)`` from benchmarks/iic.py's CPU table on ``dataset``, or None."""
+    path = Path(__file__).parent / "results" / f"iic_{dataset}_cpu.md"
+    if not path.exists():
+        return None
+    for line in path.read_text().splitlines():
+        if line.startswith("| IIC"):
+            return path.name, [cell.strip() for cell in line.strip("|").split("|")]
+    return None
 
 
 def run_jule(args, x, k, seed, seconds):
@@ -220,6 +220,12 @@ def main(argv=None):
                              f"{spread(rows, 'ari')} | {np.mean([r['size_entropy'] for r in rows]):.3f} | "
                              f"{sum(r['collapsed'] for r in rows)}/{len(rows)} | "
                              f"{np.mean([r['seconds'] for r in rows]):.0f} |")
+        quoted = None if "iic" in methods or limit else quoted_iic(args.dataset)  # only on the same images
+        if quoted:
+            name, row = quoted
+            lines += ["", f"IIC was not re-run for this table: benchmarks/results/{name} (benchmarks/iic.py, the "
+                      f"same {len(x)} images, seeds 0-2) has ACC {row[2]} ({row[3]}), NMI {row[4]}, ARI {row[5]}, "
+                      f"{row[8]} s per seed."]
         lines += ["", f"Time limits per method and seed (s): "
                   f"{', '.join(f'{m} {limits[m]:.0f}' for m in methods if m in limits)}. Seconds: training and "
                   "clustering of the method alone; DEC and IDEC start from the AE row's autoencoder, whose "
@@ -252,7 +258,9 @@ def main(argv=None):
                 above = sum(a > s for s, a in pairs)
                 lines += ["", f"{NAMES[m]} above its own AE + k-means start on {above}/{len(pairs)} seeds: "
                           + ", ".join(f"{s:.4f} -> {a:.4f}" for s, a in pairs) + "."]
-        ours = {m: np.mean([r["acc"] for r in rows]) for m, rows in results.items() if rows}
+        ours = {m: f"{np.mean([r['acc'] for r in rows]):.4f}" for m, rows in results.items() if rows}
+        if quoted:
+            ours["iic"] = f"{quoted[1][2]} ({quoted[0]})"
         lines += ["", f"## The papers' numbers (MNIST, all 70,000 digits) beside ours ({args.dataset}, {len(x)} "
                   "images)", "",
                   "The papers cluster all 70,000 MNIST digits (train + test); this table clusters "
@@ -263,7 +271,7 @@ def main(argv=None):
                      ": a different data set, so the MNIST numbers are only a reference point.")
                   + " The papers' networks and training schedules differ from ours too (settings above).", "",
                   "| method | paper's ACC (MNIST 70k) | source | ours, ACC mean |", "| --- | --- | --- | --- |"]
-        lines += [f"| {NAMES[m]} | {acc} | {src} | {f'{ours[m]:.4f}' if m in ours else '-'} |"
+        lines += [f"| {NAMES[m]} | {acc} | {src} | {ours.get(m, '-')} |"
                   for m, acc, src in PAPERS]
         load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
         lines += ["", f"Load average when written: {load} (1, 5, 15 min). The machine is shared: wall times are "
@@ -292,12 +300,12 @@ def main(argv=None):
         if "ae" in methods:
             t = time.perf_counter()
             ae, note = pretrain(args, x, seed, limits["ae"])
-            labels = clustering.kmeans(ae.encode(x).astype("float64"), k, seed, n_init=20)
-            record("ae", seed, labels, time.perf_counter() - t, note)
+            ae_labels = clustering.kmeans(ae.encode(x).astype("float64"), k, seed, n_init=20)
+            record("ae", seed, ae_labels, time.perf_counter() - t, note)
             for m in ("dec", "idec"):
                 if m in methods:
                     t = time.perf_counter()
-                    labels, start, note = run_dec(args, ae, x, k, seed, m == "idec", limits[m])
+                    labels, start, note = run_dec(args, ae, x, k, seed, m == "idec", limits[m], ae_labels)
                     start_acc = clustering.cluster_accuracy(start, y)
                     record(m, seed, labels, time.perf_counter() - t, f"start {start_acc:.4f}, {note}",
                            start=start_acc)

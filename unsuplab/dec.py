@@ -9,6 +9,9 @@
   centroids; then ``P`` is recomputed on all data every ``update_interval`` steps, and training stops
   when fewer than ``tol`` of the labels changed between two refreshes (DEC sec. 3.1.3).
 
+* :func:`build_dec_autoencoder`: DEC's d-500-500-2000-10 autoencoder, compiled with the recipe of the common
+  Keras port (``"sgd"``) or the library's defaults (``"adam"``), to pretrain before :func:`fit_dec`.
+
 The pretrained autoencoder is copied, never changed: DEC and IDEC can start from the same one.
 """
 
@@ -24,7 +27,7 @@ from .serialization import parts_config, parts_from_config, save_model
 from .validation import number_at_least, positive_int
 
 __all__ = ["soft_assignment", "target_distribution", "kl_divergence", "ClusteringLayer", "DEC", "DECHistory",
-           "build_dec", "fit_dec"]
+           "build_dec_autoencoder", "build_dec", "fit_dec"]
 
 EPSILON = 1e-7  # clip for the logarithms of KL (as Keras' "kld" loss does)
 
@@ -306,6 +309,53 @@ def _optimizer(optimizer, idec):
         raise ValueError(f"`optimizer` must be a Keras optimizer or its name, got {optimizer!r}.") from None
 
 
+RECIPES = ("sgd", "adam")
+
+
+def build_dec_autoencoder(input_shape=(28, 28, 1), code_size=10, hidden=(500, 500, 2000), recipe="sgd",
+                          learning_rate=None, noise=0.0, seed=0, name="dec_autoencoder"):
+    """DEC's autoencoder, d-500-500-2000-10 (ReLU, linear code, mirrored decoder; Xie et al. 2016), compiled (MSE).
+
+    ``recipe`` says how it is initialised and trained end to end:
+
+    * ``"sgd"``: the common Keras port of DEC (XifengGuo/DEC-keras): kernels drawn from
+      ``VarianceScaling(1/3, fan_in, uniform)`` (seeded by ``seed``), zero biases, linear output,
+      SGD with ``learning_rate`` 1 (default) and momentum 0.9;
+    * ``"adam"``: the library's defaults: Glorot initialisation, sigmoid output, Adam 1e-3.
+
+    ``noise`` > 0 zeroes that fraction of the pixels in training (masking noise: a denoising autoencoder, as
+    the input dropout of DEC's layer-wise pretraining). Train it with ``fit(x, x, batch_size=256, ...)``;
+    :func:`fit_dec` then starts from it. Returns an :class:`unsuplab.models.Autoencoder`.
+    """
+    from .models import build_dense_autoencoder
+
+    if recipe not in RECIPES:
+        raise ValueError(f"`recipe` must be one of {RECIPES}, got {recipe!r}.")
+    noise = number_at_least(noise, "noise", 0.0)
+    if noise >= 1:
+        raise ValueError(f"`noise` (the fraction of pixels zeroed in training) must be below 1, got {noise}.")
+    if learning_rate is not None:
+        learning_rate = number_at_least(learning_rate, "learning_rate", 0.0)
+        if learning_rate == 0:
+            raise ValueError("`learning_rate` must be > 0, got 0.")
+    sgd = recipe == "sgd"
+    corruption = {"kind": "mask_pixels", "amount": noise} if noise else None
+    autoencoder = build_dense_autoencoder(input_shape, code_size, hidden, code_activation="linear",
+                                          output_activation="linear" if sgd else "sigmoid", name=name,
+                                          corruption=corruption)
+    if sgd:
+        init = keras.initializers.VarianceScaling(1 / 3, "fan_in", "uniform", seed=seed)
+        for layer in autoencoder.encoder.layers + autoencoder.decoder.layers:
+            if isinstance(layer, layers.Dense):
+                layer.kernel.assign(init(layer.kernel.shape))
+                layer.bias.assign(np.zeros(layer.bias.shape, "float32"))
+        optimizer = keras.optimizers.SGD(learning_rate or 1.0, momentum=0.9)
+    else:
+        optimizer = keras.optimizers.Adam(learning_rate or 1e-3)
+    autoencoder.compile(optimizer=optimizer, loss="mse")
+    return autoencoder
+
+
 def build_dec(autoencoder, n_clusters, idec=False, gamma=0.1, alpha=1.0, name=None):
     """A :class:`DEC` model on copies of ``autoencoder.encoder`` (and ``.decoder`` when ``idec``); not trained."""
     encoder = getattr(autoencoder, "encoder", None)
@@ -322,7 +372,7 @@ def build_dec(autoencoder, n_clusters, idec=False, gamma=0.1, alpha=1.0, name=No
 
 
 def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=140, tol=0.001, max_steps=20000,
-            batch_size=256, optimizer=None, n_init=20, seed=0, verbose=0, on_refresh=None):
+            batch_size=256, optimizer=None, n_init=20, seed=0, verbose=0, on_refresh=None, initial_labels=None):
     """Cluster ``x`` with DEC (``idec=False``) or IDEC from a pretrained ``autoencoder``; return ``(model, history)``.
 
     1. copy the encoder (IDEC: and decoder); k-means (``n_init`` restarts) on the codes gives the centroids;
@@ -333,6 +383,8 @@ def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=1
 
     ``optimizer`` None: SGD(0.01, momentum 0.9) for DEC, Adam(0.001) for IDEC (the authors' MNIST
     settings). ``on_refresh(step, model, q, p)`` runs at each refresh (e.g. to draw Q and P).
+    ``initial_labels`` (one cluster per sample, e.g. the AE + k-means baseline's): start from the mean code of
+    each of those clusters instead of running k-means, so that DEC's start is exactly that baseline.
     Returns the trained :class:`DEC` and a :class:`DECHistory`; ``model.assign(x)`` gives the clusters.
     """
     # every check before any copying or training
@@ -356,14 +408,25 @@ def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=1
                              f"({len(x)}).")
         batch_size = min(batch_size, len(x))
     model = build_dec(autoencoder, n_clusters, idec=idec, gamma=gamma)  # checks the autoencoder
+    if initial_labels is not None:
+        initial_labels = np.asarray(initial_labels)
+        if (initial_labels.shape != (len(x),) or initial_labels.dtype.kind not in "iu"
+                or set(np.unique(initial_labels)) != set(range(n_clusters))):
+            raise ValueError(f"`initial_labels` must hold one integer cluster in 0..{n_clusters - 1} per sample of "
+                             f"`x` ({len(x)}), each cluster used; got shape {initial_labels.shape}, dtype "
+                             f"{initial_labels.dtype}.")
 
     keras.utils.set_random_seed(seed)
-    codes = model.encode(x)
-    kmeans = KMeans(n_clusters, n_init=n_init, random_state=seed).fit(codes.astype("float64"))
-    model.clustering.set_centroids(kmeans.cluster_centers_)
+    codes = model.encode(x).astype("float64")
+    if initial_labels is None:
+        kmeans = KMeans(n_clusters, n_init=n_init, random_state=seed).fit(codes)
+        centroids, initial_labels = kmeans.cluster_centers_, kmeans.labels_
+    else:
+        centroids = np.stack([codes[initial_labels == j].mean(axis=0) for j in range(n_clusters)])
+    model.clustering.set_centroids(centroids)
     model.compile(optimizer=optimizer)
 
-    history = DECHistory(initial_labels=kmeans.labels_.astype("int64"))
+    history = DECHistory(initial_labels=np.asarray(initial_labels, "int64"))
     previous = history.initial_labels
     rng = np.random.default_rng(seed)
     order, position = rng.permutation(len(x)), 0

@@ -130,10 +130,12 @@ def exercise(title):
 
 def to_numpy(value):
     """Convert a tensor of any backend (or a list) to a NumPy array."""
-    import keras
-
     if isinstance(value, np.ndarray):
         return value
+    if isinstance(value, (np.generic, int, float, bool, complex)):  # no Keras import for plain numbers
+        return np.asarray(value)
+    import keras
+
     try:
         return np.asarray(keras.ops.convert_to_numpy(value))
     except (TypeError, ValueError):  # not numeric (e.g. a dict): let the caller's check say what is wrong
