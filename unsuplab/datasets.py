@@ -26,8 +26,15 @@ sets keep their official train/test split, each part in a fixed shuffled order.
 Text, for word embeddings: ``load_text(name)`` returns tokenised English sentences from Debian's ``fortunes``
 and ``bible-kjv`` packages; ``word_similarity_pairs`` and ``analogy_questions`` read the evaluation sets
 that ship in the ``gensim`` wheel.
+
+Shopping baskets, for association rules: ``load_transactions(name)`` returns a one-hot table (baskets x items)
+from Weka's example data in Debian's ``weka`` package.
+
+Segmentation: ``texture_mosaics(n)`` returns Prague-style mosaics of scikit-image's real texture photographs
+with exact per-pixel labels, train and test cut from disjoint halves of each photograph.
 """
 
+import functools
 import gzip
 import hashlib
 import os
@@ -77,9 +84,20 @@ _WORD = re.compile(r"[a-z]+")
 _OVERSTRIKE = re.compile(r".\x08")
 _VERSE_REF = re.compile(r"^\S*?\d+:\d+\s*")
 
+# Shopping baskets for association rules: the ARFF examples of Debian's `weka` package (datasets/README.md).
+DEBIAN_WEKA_EXAMPLES = Path("/usr/share/doc/weka/examples")
+TRANSACTIONS = {"supermarket": ("supermarket.arff", (4627, 216))}   # name -> (file, (baskets, items))
+TRANSACTIONS_APT = "sudo apt-get install --no-install-recommends weka"
+
 # scikit-image's bundled colour photos. The test photos are never used for training.
 PHOTOS_TRAIN = ("astronaut", "rocket", "hubble_deep_field", "immunohistochemistry", "retina", "motorcycle")
 PHOTOS_TEST = ("chelsea", "coffee")
+
+# scikit-image's bundled texture photographs (512 x 512 grey, CC0): the only real textures it ships offline.
+# Mosaics are cut from one half of each: columns [0, 256) for "train", [256, 512) for "test".
+TEXTURES = ("brick", "grass", "gravel")
+TEXTURE_HALF = {"train": slice(0, 256), "test": slice(256, 512)}
+MAX_MOSAIC_REGIONS = 64
 
 
 class Split(NamedTuple):
@@ -289,6 +307,127 @@ def _photos(size=32, n_train=4000, n_test=1000, seed=0):
     x_train, y_train = photo_patches(size, n_train, "train", seed)
     x_test, y_test = photo_patches(size, n_test, "test", seed + 1)
     return Split(x_train, y_train, x_test, y_test)
+
+
+# ----------------------------------------------------------------------------- texture mosaics
+
+@functools.lru_cache(maxsize=None)
+def texture_half(name, split="train"):
+    """One half of a bundled texture photo, standardised: float32 (512, 256) in [0, 1], read-only.
+
+    ``"train"`` is the left half (columns 0-255) of ``skimage.data.<name>()``, ``"test"`` the right half
+    (256-511). Each half is standardised on its own (zero mean, unit standard deviation), then mapped by
+    ``0.5 + z / 6`` and clipped to [0, 1] (+-3 standard deviations; about 1% of brick's bright mortar
+    clips, under 0.2% of the others). So every texture has the same mean brightness and contrast, and only
+    its structure tells it apart (the raw photos differ in mean by up to 16 grey levels). Histograms are not
+    equalised: brick stays skewed (bright mortar lines), as it looks. The test half's statistics never touch
+    the train half.
+    """
+    import skimage.data
+
+    if name not in TEXTURES:
+        raise ValueError(f"`textures` must name textures among {TEXTURES}, got {name!r}.")
+    if split not in TEXTURE_HALF:
+        raise ValueError(f"`split` must be 'train' or 'test', got {split!r}.")
+    half = getattr(skimage.data, name)()[:, TEXTURE_HALF[split]].astype("float64")
+    half = np.clip(0.5 + (half - half.mean()) / (6 * half.std()), 0, 1).astype("float32")
+    half.flags.writeable = False
+    return half
+
+
+def _region_range(regions, k):
+    """``regions`` (None, an int or a (low, high) pair) as an inclusive (low, high) range of region counts."""
+    if regions is None:
+        return k, 2 * k
+    if isinstance(regions, (int, np.integer)) and not isinstance(regions, bool):
+        low = high = positive_int(regions, "regions")
+    else:
+        try:
+            low, high = regions
+        except (TypeError, ValueError):
+            raise TypeError(f"`regions` must be an int or a (low, high) pair, got {regions!r}.") from None
+        low, high = positive_int(low, "regions"), positive_int(high, "regions")
+    if not low <= high <= MAX_MOSAIC_REGIONS:
+        raise ValueError(f"`regions` must satisfy 1 <= low <= high <= {MAX_MOSAIC_REGIONS}, got {regions!r}.")
+    return low, high
+
+
+def mosaic_sources(n, size=128, textures=TEXTURES, split="train", seed=0, regions=None):
+    """Where each pixel of :func:`texture_mosaics` comes from: labels, rows, cols, all int64 (n, size, size).
+
+    Pixel (i, y, x) of mosaic i is ``texture_half(textures[labels], split)[rows, cols]``; ``cols`` indexes
+    the half (add 256 for the raw photo's column when ``split="test"``). Each mosaic gets a random number
+    of Voronoi regions in the ``regions`` range (default: k to 2k for k textures); its seeds are the best of
+    8 random draws (largest smallest distance between seeds), so few regions are slivers. The first k
+    regions take the k textures in random order (every texture is present whenever a mosaic has at least
+    k regions), the others a random texture each. Each region shows a random size x size crop of its
+    texture's half, flipped up-down and left-right at random (no rotation, so brick courses stay
+    horizontal).
+    """
+    n = positive_int(n, "n")
+    if isinstance(textures, str) or not len(textures):
+        raise ValueError(f"`textures` must be a non-empty sequence of names among {TEXTURES}, got {textures!r}.")
+    textures = tuple(textures)
+    unknown = [t for t in textures if t not in TEXTURES]
+    if unknown or len(set(textures)) != len(textures):
+        raise ValueError(f"`textures` must be distinct names among {TEXTURES}, got {textures!r}.")
+    if split not in TEXTURE_HALF:
+        raise ValueError(f"`split` must be 'train' or 'test', got {split!r}.")
+    height, width = texture_half(textures[0], split).shape
+    size = positive_int(size, "size", minimum=2)
+    if size > width:
+        raise ValueError(f"`size` must be at most {width} (the width of a texture's {split} half), got {size}.")
+    k = len(textures)
+    low, high = _region_range(regions, k)
+    rng = np.random.default_rng(seed)
+
+    count = rng.integers(low, high + 1, size=n)
+    seeds = rng.uniform(0, size, size=(n, 8, high, 2))                  # 8 candidate seed sets per mosaic
+    gap = np.linalg.norm(seeds[:, :, :, None] - seeds[:, :, None], axis=-1)
+    used = np.arange(high) < count[:, None, None]                        # (n, 1, high)
+    pair = (used[..., :, None] & used[..., None, :]) & ~np.eye(high, dtype=bool)
+    spread = np.where(pair, gap, np.inf).min(axis=(2, 3))               # (n, 8)
+    seeds = seeds[np.arange(n), spread.argmax(axis=1)].astype("float32")  # (n, high, 2)
+    kind = rng.integers(0, k, size=(n, high))
+    kind[:, :min(k, high)] = np.argsort(rng.random((n, k)), axis=1)[:, :min(k, high)]
+    top = rng.integers(0, height - size + 1, size=(n, high))
+    left = rng.integers(0, width - size + 1, size=(n, high))
+    flip = rng.random((n, high, 2)) < 0.5
+
+    centre = np.arange(size, dtype="float32") + 0.5
+    region = np.zeros((n, size, size), "int8")
+    nearest = np.full((n, size, size), np.inf, "float32")
+    for r in range(high):
+        d = (centre[None, :, None] - seeds[:, r, 0, None, None]) ** 2 \
+            + (centre[None, None, :] - seeds[:, r, 1, None, None]) ** 2
+        closer = (d < nearest) & (r < count)[:, None, None]
+        region, nearest = np.where(closer, r, region), np.where(closer, d, nearest)
+    rows_in_crop, cols_in_crop = np.arange(size)[None, :, None], np.arange(size)[None, None, :]
+
+    def pick(per_region):   # (n, high) -> (n, size, size): each pixel's value for its region
+        return np.take_along_axis(per_region.reshape(n, -1), region.reshape(n, -1), 1).reshape(region.shape)
+
+    rows = pick(top) + np.where(pick(flip[..., 0]), size - 1 - rows_in_crop, rows_in_crop)
+    cols = pick(left) + np.where(pick(flip[..., 1]), size - 1 - cols_in_crop, cols_in_crop)
+    return pick(kind), rows, cols
+
+
+def texture_mosaics(n, size=128, textures=TEXTURES, split="train", seed=0, regions=None):
+    """Prague-style texture mosaics with exact per-pixel labels, from real texture photographs.
+
+    Returns float32 images (n, size, size, 1) in [0, 1] and int64 labels (n, size, size), the label being
+    the index into ``textures``. Implements the design of the Prague texture segmentation benchmark
+    (Haindl and Mikes 2008): random Voronoi regions, each filled with one texture
+    (:func:`mosaic_sources` says how). Train mosaics are cut only from the left half of each texture
+    photo and test mosaics only from the right half, so no test pixel was ever seen in training (cutting
+    both from the same photos inflates scores). Each half is brightness- and contrast-normalised
+    (:func:`texture_half`), so mean intensity alone cannot separate the textures. The textures are
+    scikit-image's brick, grass and gravel (CC0), its only real texture photographs. Same arguments,
+    same mosaics.
+    """
+    labels, rows, cols = mosaic_sources(n, size, textures, split, seed, regions)
+    halves = np.stack([texture_half(t, split) for t in textures])
+    return halves[labels, rows, cols][..., None], labels
 
 
 # ----------------------------------------------------------------------------- full data sets
@@ -564,6 +703,88 @@ def analogy_questions():
         elif line.strip() and current is not None:
             current.append(tuple(line.lower().split()))
     return sections
+
+
+# ----------------------------------------------------------------------------- shopping baskets (association rules)
+
+_ARFF_ATTRIBUTE = re.compile(r"""@attribute\s+(?:'(?P<q>[^']*)'|"(?P<d>[^"]*)"|(?P<p>\S+))\s+(?P<type>.*)""", re.I)
+
+
+def read_arff_baskets(path):
+    """A market-basket ARFF file as a one-hot boolean ``pandas.DataFrame``: rows baskets, columns items.
+
+    Weka's basket format (its Apriori examples): each item is a nominal attribute whose one value is ``t``
+    (bought); ``?``, ARFF's missing value, means not bought. Attributes of another type (the supermarket's
+    ``total``) are not items and are left out. Read by hand: ``scipy.io.arff`` copes with ``?`` but returns byte
+    strings, several times slower. Anything else raises :class:`CorruptDataset`, naming the line or basket.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorruptDataset(f"{path} could not be read as text ({exc}).") from exc
+    names, is_item, rows = [], [], None
+    for number, line in enumerate(lines):
+        line = line.strip()
+        if not line or line.startswith("%"):
+            continue
+        keyword = line.split(None, 1)[0].lower()
+        if keyword == "@attribute":
+            found = _ARFF_ATTRIBUTE.fullmatch(line)
+            if not found:
+                raise CorruptDataset(f"{path}, line {number + 1}: not an ARFF attribute: {line[:80]!r}.")
+            names.append(found["q"] if found["q"] is not None else found["d"] if found["d"] is not None
+                         else found["p"])
+            is_item.append(found["type"].split("%")[0].replace(" ", "") == "{t}")
+        elif keyword == "@data":
+            rows = [r.strip().split(",") for r in lines[number + 1:] if r.strip() and not r.lstrip().startswith("%")]
+            break
+    if not any(is_item) or not rows:
+        raise CorruptDataset(f"{path} is not an ARFF file of baskets (no items declared {{t}}, or no @data rows).")
+    if len(set(names)) != len(names):
+        raise CorruptDataset(f"{path} declares an attribute name twice.")
+    short = next((i for i, row in enumerate(rows) if len(row) != len(names)), None)
+    if short is not None:
+        raise CorruptDataset(f"{path}: basket {short + 1} has {len(rows[short])} values, the header declares "
+                             f"{len(names)} attributes (a truncated or damaged file).")
+    items = np.array(rows, dtype=str)[:, np.array(is_item)]
+    columns = [n for n, item in zip(names, is_item) if item]
+    odd = np.argwhere(~np.isin(items, ("t", "?")))
+    if len(odd):
+        r, c = odd[0]
+        raise CorruptDataset(f"{path}: basket {r + 1}, item {columns[c]!r} holds {str(items[r, c])!r}; an item is "
+                             "'t' (bought) or '?' (not bought).")
+    return pd.DataFrame(items == "t", columns=columns)
+
+
+def load_transactions(name="supermarket"):
+    """Shopping baskets as a one-hot table: the input ``mlxtend.frequent_patterns.apriori`` takes.
+
+    Returns a boolean ``pandas.DataFrame``, one row per basket and one column per item, True where the basket
+    holds the item (:func:`read_arff_baskets`). ``supermarket`` is Weka's Apriori example from Debian's ``weka``
+    package: 4,627 baskets of a New Zealand supermarket over 216 departments. ``department<N>`` columns are
+    departments the file leaves unnamed; 94 departments appear in no basket and stay, as columns of False. The
+    file's last attribute, ``total`` (the bill, ``low`` under 100 or ``high``), describes the basket rather than
+    an item, so it is dropped. Nothing is downloaded: a missing package raises :class:`DatasetUnavailable` with
+    the ``apt-get`` command; a damaged file raises :class:`CorruptDataset`.
+    """
+    if not isinstance(name, str) or name not in TRANSACTIONS:
+        raise ValueError(f"`name` must be one of {sorted(TRANSACTIONS)}, got {name!r}.")
+    filename, shape = TRANSACTIONS[name]
+    path = DEBIAN_WEKA_EXAMPLES / filename
+    if not path.is_file():
+        raise DatasetUnavailable(
+            f"the {name} baskets are not on this machine ({path} is missing). Install Debian's package: "
+            f"`{TRANSACTIONS_APT}` (Weka's example data ship in {DEBIAN_WEKA_EXAMPLES}). If weka is installed and "
+            "the file is still missing, the system leaves out /usr/share/doc (a dpkg path-exclude rule, as in "
+            "minimal Docker images): remove the rule and reinstall weka.")
+    baskets = read_arff_baskets(path)
+    if baskets.shape != shape:
+        raise CorruptDataset(f"{path} holds {baskets.shape[0]} baskets of {baskets.shape[1]} items, expected "
+                             f"{shape[0]} of {shape[1]}. Reinstall it: `sudo apt-get install --reinstall weka`.")
+    return baskets
 
 
 # ----------------------------------------------------------------------------- the one entry point

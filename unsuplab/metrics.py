@@ -37,6 +37,11 @@ Clustering against labels
 * ``size_entropy``: entropy of the cluster sizes over ``ln k`` (1 = balanced, 0 = one cluster);
   ``collapsed`` flags a collapse to a few clusters; ``cluster_scores`` gives them all.
 
+Segmentation against label maps (n, h, w)
+
+* ``pixel_accuracy`` / ``mean_iou``: after the Hungarian matching of clusters to classes over all pixels
+  (IIC's segmentation score), or per image (``per_image=True``) for clusterings fitted per image.
+
 Cluster and class ids may be any non-negative integers (``[0, 10**9]`` is fine): they are
 relabelled to 0..n-1 before any table is built.
 """
@@ -369,3 +374,55 @@ def cluster_scores(assigned, y, n_clusters=None):
         compact = assigned
     return {"acc": cluster_accuracy(assigned, y), "nmi": nmi(assigned, y), "ari": ari(assigned, y),
             "size_entropy": size_entropy(compact, n_clusters), "collapsed": collapsed(compact, n_clusters)}
+
+
+# ----------------------------------------------------------------------------- segmentation against label maps
+
+def _matched_segmentation(assigned, labels, per_image):
+    """Cluster maps relabelled to classes by the Hungarian matching (-1 where a cluster is left unmatched).
+
+    One matching over all pixels of all images (``per_image=False``, how IIC scores its segmentations), or
+    one per image (``per_image=True``, for clusterings fitted on each image alone, whose ids mean nothing
+    across images). Returns the matched maps and the labels, both flat.
+    """
+    assigned, labels = np.asarray(assigned), np.asarray(labels)
+    if assigned.shape != labels.shape:
+        raise ValueError(f"`assigned` has shape {assigned.shape} but `labels` has shape {labels.shape}; "
+                         "both must be label maps of shape (n, h, w).")
+    if labels.ndim not in (2, 3) or labels.size == 0:
+        raise ValueError(f"`labels` must be non-empty label maps of shape (n, h, w) or (h, w), got {labels.shape}.")
+    if labels.ndim == 2:
+        assigned, labels = assigned[None], labels[None]
+    groups = zip(assigned, labels) if per_image else [(assigned, labels)]
+    matched = []
+    for a, y in groups:
+        a = as_labels(a.ravel(), "assigned")
+        mapping = best_matching(a, as_labels(y.ravel(), "labels"))
+        ids, inverse = np.unique(a, return_inverse=True)
+        matched.append(np.array([mapping.get(i, -1) for i in ids.tolist()], "int64")[inverse])
+    return np.concatenate(matched), as_labels(labels.ravel(), "labels")
+
+
+def pixel_accuracy(assigned, labels, per_image=False):
+    """Pixel accuracy of cluster maps after the best one-to-one matching of clusters to classes.
+
+    The Hungarian matching (:func:`best_matching`) over all pixels of all images, as IIC reports its
+    segmentations (Ji et al., 2019, sec. 4.2); ``per_image=True`` matches each image on its own (for a
+    clustering fitted per image). ``assigned`` and ``labels``: int label maps (n, h, w).
+    """
+    matched, labels = _matched_segmentation(assigned, labels, per_image)
+    return float(np.mean(matched == labels))
+
+
+def mean_iou(assigned, labels, per_image=False):
+    """Mean over the classes in ``labels`` of the intersection over union, after the same matching.
+
+    IoU of class c = |matched == c and labels == c| / |matched == c or labels == c|, counted over all
+    pixels (scikit-learn's ``jaccard_score(labels, matched, average="macro")`` on the matched maps).
+    A class no cluster was matched to scores 0.
+    """
+    matched, labels = _matched_segmentation(assigned, labels, per_image)
+    classes = np.unique(labels)
+    hits = np.array([np.sum((matched == c) & (labels == c)) for c in classes])
+    unions = np.array([np.sum((matched == c) | (labels == c)) for c in classes])
+    return float(np.mean(hits / unions))
