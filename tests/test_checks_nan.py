@@ -25,7 +25,10 @@ CHECKS = {
     "lesson08": ["conv_denoiser", "psnr"],
     "lesson14": ["masked_loss", "top_n"],
     "lesson15": ["iic_loss", "mutual_information"],
+    "lesson16": ["soft_assignment", "target_distribution", "triplet_loss"],
+    "lesson17": ["displacement_joint"],
     "lesson18": ["skipgram_pairs", "negative_sampling_loss", "analogy"],
+    "lesson19": ["rule_measures", "next_candidates"],
 }
 # Checks that take a layer class or a model builder (lessons 01, 04, 06, 07) feed NaN inputs through the
 # student's own layer; their tests in test_checks_lessonNN.py include a NaN-producing layer.

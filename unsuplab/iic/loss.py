@@ -34,11 +34,12 @@ def joint_distribution(p, q):
 
 def mutual_information(joint, eps=EPS, marginal_weight=1.0):
     """``I(z, z')`` of a joint distribution ``P`` (C, C) in nats (eq. 2), clamped at ``eps``;
-    with ``marginal_weight`` lambda: ``sum P (ln P - lambda ln P_c - lambda ln P_c')``."""
+    with ``marginal_weight`` lambda: ``sum P (ln P - lambda ln P_c - lambda ln P_c')``.
+    A stack of joints (..., C, C) gives one value per joint (segmentation's ``P_t``)."""
     joint = ops.maximum(joint, eps)
-    row = ops.sum(joint, axis=1, keepdims=True)
-    col = ops.sum(joint, axis=0, keepdims=True)
-    return ops.sum(joint * (ops.log(joint) - marginal_weight * (ops.log(row) + ops.log(col))))
+    row = ops.sum(joint, axis=-1, keepdims=True)
+    col = ops.sum(joint, axis=-2, keepdims=True)
+    return ops.sum(joint * (ops.log(joint) - marginal_weight * (ops.log(row) + ops.log(col))), axis=(-2, -1))
 
 
 def iic_loss(p, q, eps=EPS, marginal_weight=1.0):

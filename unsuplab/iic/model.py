@@ -90,6 +90,11 @@ class IICTrainer(keras.Model):
         self.n_subheads = head.output.shape[1]
         self.subhead_trackers = [keras.metrics.Mean(name=f"loss_{j}") for j in range(self.n_subheads)]
 
+    def head_losses(self, x, y_pred):
+        """IIC loss of each sub-head (h,) for the images ``x`` and this trainer's outputs ``y_pred``
+        (subclasses with another objective, e.g. per-pixel segmentation, override this)."""
+        return subhead_losses(y_pred, ops.shape(x)[0], self.views.repeats, self.marginal_weight, self.loss_fn)
+
     def build(self, input_shape):
         """The trunk and head are functional models (built); only the view maker needs the image shape."""
         if not self.views.built:
@@ -102,7 +107,7 @@ class IICTrainer(keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         n = ops.shape(x)[0]
-        losses = subhead_losses(y_pred, n, self.views.repeats, self.marginal_weight, self.loss_fn)
+        losses = self.head_losses(x, y_pred)
         for tracker, value in zip(self.subhead_trackers, ops.unstack(losses)):
             tracker.update_state(value, sample_weight=n)  # weighted by batch size, like Keras' loss tracker
         return ops.sum(losses)
@@ -130,12 +135,14 @@ class IICClusterer(keras.Model):
     cluster probabilities on the centre view, (batch, n_subheads, n_clusters). ``marginal_weight``
     goes to the loss of both heads (see :func:`~unsuplab.iic.loss.iic_loss`)."""
 
+    per_pixel = False  # True when every pixel is a sample (then a batch may hold fewer images than clusters)
+
     def __init__(self, trunk, main_head, views, over_head=None, marginal_weight=1.0, **kwargs):
         super().__init__(**kwargs)
         self.trunk, self.main_head, self.views, self.over_head = trunk, main_head, views, over_head
         self.marginal_weight = number_at_least(marginal_weight, "marginal_weight", 1.0)  # 1: the paper
-        self.n_subheads, self.n_clusters = main_head.output.shape[1], main_head.output.shape[2]
-        self.n_overclusters = None if over_head is None else over_head.output.shape[2]
+        self.n_subheads, self.n_clusters = main_head.output.shape[1], main_head.output.shape[-1]
+        self.n_overclusters = None if over_head is None else over_head.output.shape[-1]
         self.input_side = trunk.input.shape[1]
         self.image_shape = None  # (height, width, channels) of the images, set by build
         self.best_subhead = 0
@@ -224,11 +231,9 @@ class IICClusterer(keras.Model):
         totals = []
         for i in range(0, len(x), size):
             chunk = x[i:i + size]
-            if len(chunk) < max(2 * self.head(head).output.shape[2], 32) and totals:
+            if len(chunk) < max(2 * self.head(head).output.shape[-1], 32) and totals and not self.per_pixel:
                 break
-            totals.append(ops.convert_to_numpy(subhead_losses(trainer(chunk, training=True), len(chunk),
-                                                              self.views.repeats, self.marginal_weight,
-                                                              trainer.loss_fn)))
+            totals.append(ops.convert_to_numpy(trainer.head_losses(chunk, trainer(chunk, training=True))))
         return np.mean(totals, axis=0)
 
     _parts = ("trunk", "main_head", "views", "over_head")

@@ -56,8 +56,8 @@ def fit_iic(model, x, epochs=10, batch_size=140, learning_rate=1e-4, schedule=("
     if loss_fn is not None and not callable(loss_fn):
         raise TypeError(f"`loss_fn` must be a function (p, q, marginal_weight=...) -> loss, got {loss_fn!r}.")
     for name in schedule:
-        k = model.head(name).output.shape[2]
-        if batch_size < k:
+        k = model.head(name).output.shape[-1]
+        if batch_size < k and not model.per_pixel:
             raise ValueError(f"`batch_size` ({batch_size}) must be at least the number of clusters of the "
                              f"{name!r} head ({k}): a batch smaller than k cannot fill P.")
     if len(x) < batch_size:

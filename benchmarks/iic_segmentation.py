@@ -1,0 +1,173 @@
+"""IIC segmentation (Ji et al., 2019, sec. 3.3, eq. 5) against classical texture segmentation, one table.
+
+    python benchmarks/iic_segmentation.py            # 3 seeds, the CPU setting of lesson 17
+    UNSUPLAB_FAST=1 python benchmarks/iic_segmentation.py --seeds 0 --tag fast   # smoke run
+
+Data: Prague-style texture mosaics (``unsuplab.datasets.texture_mosaics``, 128 x 128, brick / grass / gravel).
+IIC trains on mosaics cut from the left half of each texture photo and is scored on held-out mosaics from the
+right half (the same test mosaics for every seed and method; no test pixel was seen in training). IIC's maps
+come from the lowest-loss main sub-head (chosen without labels) and are scored with ONE Hungarian matching of
+clusters to textures over all test pixels (as the paper scores COCO-Stuff and Potsdam). The baselines
+(``unsuplab.texture_features``) run k-means on per-pixel features: each image on its own with its own matching
+(their classical setting, which favours them), and one k-means over the whole test set with one matching.
+Pixel accuracy and mean IoU (``unsuplab.metrics``), mean and min-max over seeds. Writes
+``benchmarks/results/iic_segmentation<_tag>.md``.
+"""
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def machine():
+    import keras
+
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    return f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Keras {keras.__version__} " \
+           f"({keras.backend.backend()}), load average {load} (1, 5, 15 min)"
+
+
+def parser():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--seeds", default="0,1,2")
+    p.add_argument("--n-train", type=int, default=64, help="training mosaics (left halves of the textures)")
+    p.add_argument("--n-test", type=int, default=32, help="held-out test mosaics (right halves)")
+    p.add_argument("--size", type=int, default=128)
+    p.add_argument("--textures", default="brick,grass,gravel")
+    p.add_argument("--epochs", type=int, default=100)
+    p.add_argument("--time-limit", type=float, default=360.0, help="seconds of training per seed (per epoch check)")
+    p.add_argument("--batch", type=int, default=4, help="mosaics per step")
+    p.add_argument("--crop", type=int, default=96, help="training crop side")
+    p.add_argument("--shift", type=int, default=16, help="largest shift of view 2's crop, pixels")
+    p.add_argument("--displacement", type=int, default=2, help="T, in output pixels (stride 4)")
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--marginal-weight", type=float, default=1.5)
+    p.add_argument("--over", type=int, default=15, help="overclusters")
+    p.add_argument("--subheads", type=int, default=1)
+    p.add_argument("--no-sobel", action="store_true")
+    p.add_argument("--no-baselines", action="store_true")
+    p.add_argument("--tag", default=None)
+    p.add_argument("--out", default=str(Path(__file__).parent / "results"))
+    return p
+
+
+def iic_settings(args):
+    """Keyword arguments of ``build_iic_segmentation`` and ``fit_iic`` for these options."""
+    build = dict(n_overclusters=args.over, n_subheads=args.subheads, displacement=args.displacement,
+                 out_size=args.crop, shift=args.shift, marginal_weight=args.marginal_weight,
+                 use_sobel=not args.no_sobel)
+    fit = dict(epochs=args.epochs, batch_size=args.batch, learning_rate=args.lr, time_limit=args.time_limit)
+    return build, fit
+
+
+def run_iic(args, x_train, x_test, y_test, k, seed):
+    import keras
+
+    from unsuplab import metrics
+    from unsuplab.iic import build_iic_segmentation, fit_iic
+
+    keras.utils.set_random_seed(seed)
+    build, fit = iic_settings(args)
+    model = build_iic_segmentation(1, k, seed=seed, **build)
+    curve = []
+
+    def track(epoch, m, history):
+        if (epoch + 1) % 5 == 0:
+            acc = metrics.pixel_accuracy(m.assign(x_test), y_test)
+            curve.append((epoch + 1, history["seconds"][-1], acc))
+
+    start = time.perf_counter()
+    history = fit_iic(model, x_train, seed=seed, on_epoch_end=track, select_size=32, **fit)
+    seconds = time.perf_counter() - start
+    maps = model.assign(x_test)
+    return dict(acc=metrics.pixel_accuracy(maps, y_test), miou=metrics.mean_iou(maps, y_test), seconds=seconds,
+                epochs=len(history["seconds"]), train_s=history["seconds"][-1], curve=curve,
+                acc_per_image=metrics.pixel_accuracy(maps, y_test, per_image=True))
+
+
+def run_baselines(x_test, y_test, k, seed):
+    from unsuplab import metrics, texture_features
+
+    out = {}
+    for name, fn in (("Gabor-energy k-means", texture_features.segment_gabor),
+                     ("intensity k-means", texture_features.segment_intensity)):
+        for fit, per_image in (("image", True), ("set", False)):
+            start = time.perf_counter()
+            maps = fn(x_test, k, fit=fit, seed=seed)
+            seconds = time.perf_counter() - start
+            label = f"{name} ({'each image on its own, own matching' if per_image else 'one fit, one matching'})"
+            out[label] = dict(acc=metrics.pixel_accuracy(maps, y_test, per_image=per_image),
+                              miou=metrics.mean_iou(maps, y_test, per_image=per_image), seconds=seconds)
+    return out
+
+
+def main(argv=None):
+    args = parser().parse_args(argv)
+    seeds = [int(s) for s in args.seeds.split(",")]
+    textures = tuple(args.textures.split(","))
+    k = len(textures)
+
+    from unsuplab import config, datasets
+
+    config.banner()
+    if config.is_fast():
+        args.n_train, args.n_test, args.epochs, args.time_limit = 8, 4, 1, 30.0
+    x_test, y_test = datasets.texture_mosaics(args.n_test, args.size, textures, split="test", seed=12345)
+    command = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
+    header = [f"# IIC segmentation and classical texture segmentation on held-out {k}-texture mosaics", "",
+              f"{args.n_test} test mosaics {args.size} x {args.size} ({', '.join(textures)}), cut from the right "
+              f"halves of the texture photos; IIC trained on {args.n_train} mosaics from the left halves. "
+              f"Machine: {machine()}. Command: `{command}`", ""]
+    results, details = {}, []
+    build, fit = iic_settings(args)
+
+    def write():
+        lines = header + ["| method | seeds | pixel accuracy mean | spread (min-max) | mIoU mean | spread (min-max) | "
+                          "seconds per seed |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        for name, rs in results.items():
+            acc, miou = np.array([r["acc"] for r in rs]), np.array([r["miou"] for r in rs])
+            lines.append(f"| {name} | {len(rs)} | {acc.mean():.4f} | {acc.min():.4f}-{acc.max():.4f} | "
+                         f"{miou.mean():.4f} | {miou.min():.4f}-{miou.max():.4f} | "
+                         f"{np.mean([r['seconds'] for r in rs]):.0f} |")
+        lines += ["", f"IIC settings: {build}, {fit}; trunk {datasets_blocks()}, Adam, heads main-main-over.", "",
+                  "| seed | epochs | train s | pixel accuracy | mIoU | accuracy, matching each image on its own | "
+                  "accuracy over training |", "| --- | --- | --- | --- | --- | --- | --- |"] + details
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        lines += ["", f"Load average when written: {load} (1, 5, 15 min). The machine is shared: wall times are "
+                  "inflated when the load exceeds the CPU count."]
+        text = "\n".join(lines) + "\n"
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"iic_segmentation{'_' + args.tag if args.tag else ''}.md").write_text(text)
+        return text
+
+    for seed in seeds:
+        x_train, _ = datasets.texture_mosaics(args.n_train, args.size, textures, split="train", seed=seed)
+        r = run_iic(args, x_train, x_test, y_test, k, seed)
+        results.setdefault("IIC segmentation (lowest-loss sub-head, one matching)", []).append(r)
+        details.append(f"| {seed} | {r['epochs']} | {r['train_s']:.0f} | {r['acc']:.4f} | {r['miou']:.4f} | "
+                       f"{r['acc_per_image']:.4f} | "
+                       f"{'; '.join(f'ep {e}: {s:.0f} s {a:.3f}' for e, s, a in r['curve'])} |")
+        print(f"seed {seed} IIC: pixel accuracy {r['acc']:.4f}, mIoU {r['miou']:.4f} ({r['seconds']:.0f} s)",
+              flush=True)
+        if not args.no_baselines:
+            for name, b in run_baselines(x_test, y_test, k, seed).items():
+                results.setdefault(name, []).append(b)
+                print(f"seed {seed} {name}: pixel accuracy {b['acc']:.4f}, mIoU {b['miou']:.4f}", flush=True)
+        write()
+    print(write())
+
+
+def datasets_blocks():
+    from unsuplab.iic.segmentation import DEFAULT_BLOCKS
+
+    return DEFAULT_BLOCKS
+
+
+if __name__ == "__main__":
+    main()
