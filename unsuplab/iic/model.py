@@ -251,6 +251,17 @@ class IICClusterer(keras.Model):
         return model
 
 
+def check_heads(n_clusters, n_overclusters, n_subheads):
+    """The head sizes checked: k >= 2, overclustering None (5 k), 0 (none) or > k, sub-heads >= 1."""
+    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
+    if n_overclusters is None:
+        n_overclusters = 5 * n_clusters
+    if n_overclusters != 0:
+        n_overclusters = positive_int(n_overclusters, "n_overclusters", minimum=n_clusters + 1)
+    n_subheads = positive_int(n_subheads, "n_subheads")
+    return n_clusters, n_overclusters, n_subheads
+
+
 def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_subheads=5, channels=(32, 64, 128),
               kernel_size=3, out_size=24, repeats=5, marginal_weight=1.0, seed=None, name="iic", **view_options):
     """Build an :class:`IICClusterer` (Ji et al., 2019).
@@ -264,12 +275,7 @@ def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_sub
             any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in input_shape):
         raise ValueError(f"`input_shape` must be (height, width, channels) of positive ints, got {input_shape}.")
     input_shape = tuple(int(d) for d in input_shape)
-    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
-    if n_overclusters is None:
-        n_overclusters = 5 * n_clusters
-    if n_overclusters != 0:
-        n_overclusters = positive_int(n_overclusters, "n_overclusters", minimum=n_clusters + 1)
-    n_subheads = positive_int(n_subheads, "n_subheads")
+    n_clusters, n_overclusters, n_subheads = check_heads(n_clusters, n_overclusters, n_subheads)
     out_size = positive_int(out_size, "out_size", minimum=4)
     if out_size > min(input_shape[:2]):
         raise ValueError(f"`out_size` must be at most the image side {min(input_shape[:2])}, got {out_size}.")

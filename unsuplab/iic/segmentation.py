@@ -29,7 +29,7 @@ from keras import layers, ops
 
 from ..validation import as_images, number_at_least, positive_int
 from .loss import EPS, mutual_information
-from .model import BatchStatNormalization, IICClusterer, IICTrainer
+from .model import BatchStatNormalization, IICClusterer, IICTrainer, check_heads
 from .transforms import jitter, sobel
 
 
@@ -412,12 +412,7 @@ def build_iic_segmentation(channels=1, n_clusters=3, n_overclusters=None, n_subh
     (T defaults to 1 output pixel = one stride) and only predictions are upsampled. The authors' COCO-Stuff-3
     setting: k 3 and 15, one sub-head, T 10 at full resolution, lambda 1.5.
     """
-    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
-    if n_overclusters is None:
-        n_overclusters = 5 * n_clusters
-    if n_overclusters != 0:
-        n_overclusters = positive_int(n_overclusters, "n_overclusters", minimum=n_clusters + 1)
-    n_subheads = positive_int(n_subheads, "n_subheads")
+    n_clusters, n_overclusters, n_subheads = check_heads(n_clusters, n_overclusters, n_subheads)
     if not isinstance(blocks, (tuple, list)) or not any(b != "M" for b in blocks):
         raise ValueError(f"`blocks` must be a tuple of conv widths, (width, dilation) pairs and 'M' (max-pool) "
                          f"with at least one conv, got {blocks!r}.")
