@@ -22,17 +22,24 @@ def image_grid(rows, n=10, title=None, cmap="gray", scale=1.1, col_titles=None):
     """Draw images in rows, each row with its title on the left.
 
     ``rows`` maps a row title to an array of images, e.g.
-    ``{"original": x, "noisy": x_noisy, "denoised": x_hat}``; the first ``n`` of each are shown.
+    ``{"original": x, "noisy": x_noisy, "denoised": x_hat}``; the first ``n`` of each are shown, and a row
+    shorter than the others leaves its last cells empty (nothing is dropped from the longer rows).
     Returns the figure.
     """
     if not isinstance(rows, dict):
         rows = {"": rows}
-    n = min(n, *(len(v) for v in rows.values()))
+    if not rows or n < 1:
+        raise ValueError(f"`rows` must hold at least one row of images and `n` must be >= 1, got {len(rows)} "
+                         f"rows and n={n}.")
+    n = min(n, max(len(v) for v in rows.values()))
     fig, axes = plt.subplots(len(rows), n, figsize=(scale * n, scale * len(rows) + (0.3 if title else 0)),
                              squeeze=False)
     for r, (label, images) in enumerate(rows.items()):
         for c in range(n):
-            _show(images[c], axes[r, c], cmap)
+            if c < len(images):
+                _show(images[c], axes[r, c], cmap)
+            else:
+                axes[r, c].axis("off")
             if col_titles is not None and r == 0:
                 axes[r, c].set_title(str(col_titles[c]), fontsize=8)
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=10)

@@ -1,0 +1,28 @@
+"""plots.image_grid: rows of unequal length keep every image; bad input is named."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+from unsuplab import plots
+
+matplotlib.use("Agg")
+
+
+def test_image_grid_keeps_the_longer_rows():
+    fig = plots.image_grid({"four": np.zeros((4, 8, 8)), "two": np.ones((2, 8, 8, 1))}, n=10)
+    axes = np.array(fig.axes).reshape(2, 4)
+    assert all(ax.images for ax in axes[0])  # the longer row is not cut to the shorter one
+    assert [bool(ax.images) for ax in axes[1]] == [True, True, False, False]
+    assert not axes[1, 3].axison
+
+
+def test_image_grid_shows_at_most_n():
+    fig = plots.image_grid(np.zeros((12, 8, 8)), n=5)
+    assert len(fig.axes) == 5
+
+
+@pytest.mark.parametrize("rows, n", [({}, 3), (np.zeros((2, 8, 8)), 0)])
+def test_image_grid_bad_input(rows, n):
+    with pytest.raises(ValueError, match="rows"):
+        plots.image_grid(rows, n=n)
