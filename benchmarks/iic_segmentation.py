@@ -16,20 +16,11 @@ Pixel accuracy and mean IoU (``unsuplab.metrics``), mean and min-max over seeds.
 
 import argparse
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
-
-
-def machine():
-    import keras
-
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    return f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Keras {keras.__version__} " \
-           f"({keras.backend.backend()}), load average {load} (1, 5, 15 min)"
 
 
 def parser():
@@ -40,7 +31,7 @@ def parser():
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--textures", default="brick,grass,gravel")
     p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--time-limit", type=float, default=360.0, help="seconds of training per seed (per epoch check)")
+    p.add_argument("--time-limit", type=float, default=150.0, help="seconds of training per seed (per epoch check)")
     p.add_argument("--batch", type=int, default=4, help="mosaics per step")
     p.add_argument("--crop", type=int, default=96, help="training crop side")
     p.add_argument("--shift", type=int, default=16, help="largest shift of view 2's crop, pixels")
@@ -48,7 +39,9 @@ def parser():
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--marginal-weight", type=float, default=1.5)
     p.add_argument("--over", type=int, default=15, help="overclusters")
-    p.add_argument("--subheads", type=int, default=1)
+    p.add_argument("--subheads", type=int, default=3)
+    p.add_argument("--blocks", default=None, help="trunk, e.g. 16,M,32,M,64,64:2,64:2 (width:dilation; M max-pool, "
+                   "A average pool); default the library's DEFAULT_BLOCKS")
     p.add_argument("--no-sobel", action="store_true")
     p.add_argument("--no-baselines", action="store_true")
     p.add_argument("--tag", default=None)
@@ -58,9 +51,9 @@ def parser():
 
 def iic_settings(args):
     """Keyword arguments of ``build_iic_segmentation`` and ``fit_iic`` for these options."""
-    build = dict(n_overclusters=args.over, n_subheads=args.subheads, displacement=args.displacement,
-                 out_size=args.crop, shift=args.shift, marginal_weight=args.marginal_weight,
-                 use_sobel=not args.no_sobel)
+    build = dict(blocks=parse_blocks(args.blocks), n_overclusters=args.over, n_subheads=args.subheads,
+                 displacement=args.displacement, out_size=args.crop, shift=args.shift,
+                 marginal_weight=args.marginal_weight, use_sobel=not args.no_sobel)
     fit = dict(epochs=args.epochs, batch_size=args.batch, learning_rate=args.lr, time_limit=args.time_limit)
     return build, fit
 
@@ -95,6 +88,7 @@ def run_baselines(x_test, y_test, k, seed):
 
     out = {}
     for name, fn in (("Gabor-energy k-means", texture_features.segment_gabor),
+                     ("LBP-histogram k-means", texture_features.segment_lbp),
                      ("intensity k-means", texture_features.segment_intensity)):
         for fit, per_image in (("image", True), ("set", False)):
             start = time.perf_counter()
@@ -112,6 +106,9 @@ def main(argv=None):
     textures = tuple(args.textures.split(","))
     k = len(textures)
 
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from iic import machine  # the machine line of the IIC benchmark (node, CPUs, device, Keras, load)
+
     from unsuplab import config, datasets
 
     config.banner()
@@ -122,7 +119,8 @@ def main(argv=None):
     header = [f"# IIC segmentation and classical texture segmentation on held-out {k}-texture mosaics", "",
               f"{args.n_test} test mosaics {args.size} x {args.size} ({', '.join(textures)}), cut from the right "
               f"halves of the texture photos; IIC trained on {args.n_train} mosaics from the left halves. "
-              f"Machine: {machine()}. Command: `{command}`", ""]
+              f"Machine: {machine()}; this process may run on {usable_cpus()} of the CPUs. "
+              f"Command: `{command}`", ""]
     results, details = {}, []
     build, fit = iic_settings(args)
 
@@ -134,7 +132,7 @@ def main(argv=None):
             lines.append(f"| {name} | {len(rs)} | {acc.mean():.4f} | {acc.min():.4f}-{acc.max():.4f} | "
                          f"{miou.mean():.4f} | {miou.min():.4f}-{miou.max():.4f} | "
                          f"{np.mean([r['seconds'] for r in rs]):.0f} |")
-        lines += ["", f"IIC settings: {build}, {fit}; trunk {datasets_blocks()}, Adam, heads main-main-over.", "",
+        lines += ["", f"IIC settings: {build}, {fit}; Adam, heads main-main-over.", "",
                   "| seed | epochs | train s | pixel accuracy | mIoU | accuracy, matching each image on its own | "
                   "accuracy over training |", "| --- | --- | --- | --- | --- | --- | --- |"] + details
         load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
@@ -163,10 +161,19 @@ def main(argv=None):
     print(write())
 
 
-def datasets_blocks():
+def usable_cpus():
+    """CPUs this process may run on (``taskset`` narrows them; Linux), else all of them."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def parse_blocks(text):
+    """``16,M,32,M,64,64:2`` -> ``(16, "M", 32, "M", 64, (64, 2))``; None -> the library's DEFAULT_BLOCKS."""
     from unsuplab.iic.segmentation import DEFAULT_BLOCKS
 
-    return DEFAULT_BLOCKS
+    if text is None:
+        return DEFAULT_BLOCKS
+    return tuple(b if b in ("M", "A") else tuple(int(v) for v in b.split(":")) if ":" in b else int(b)
+                 for b in text.split(","))
 
 
 if __name__ == "__main__":

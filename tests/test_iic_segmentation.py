@@ -194,6 +194,21 @@ def test_keras_round_trip(trained, tmp_path):
     np.testing.assert_array_equal(again.assign(x, "over"), model.assign(x, "over"))
 
 
+def test_average_pool_blocks():
+    """'A' is a 2x2 average pool, stride 2 like 'M' (max-pool): a trunk of one conv then 'A' averages its maps."""
+    from unsuplab.iic.segmentation import build_segmentation_trunk
+
+    model = build_iic_segmentation(1, 2, 0, blocks=(4, "A", 8), seed=0)
+    assert model.stride == 2 and model.upsample == 2
+    assert tuple(model(np.zeros((2, 8, 8, 1), "float32")).shape) == (2, 1, 8, 8, 2)
+    trunk, stride = build_segmentation_trunk(1, (3, "A"))
+    conv = keras.Model(trunk.input, trunk.get_layer("relu_0").output)
+    x = np.random.default_rng(0).random((2, 8, 6, 1)).astype("float32")
+    h = np_(conv(x))
+    assert stride == 2 and trunk.output.shape[1:] == (None, None, 3)
+    np.testing.assert_allclose(np_(trunk(x)), h.reshape(2, 4, 2, 3, 2, 3).mean((2, 4)), atol=1e-6)
+
+
 @pytest.mark.parametrize("call, match", [
     (lambda: segmentation_joint(np.zeros((2, 4, 4)), np.zeros((2, 4, 4)), 1), "shape \\(n, h, w, k\\)"),
     (lambda: segmentation_joint(probs((2, 4, 4, 3), 0), probs((2, 4, 4, 2), 0), 1), "same shape"),
@@ -201,6 +216,7 @@ def test_keras_round_trip(trained, tmp_path):
     (lambda: segmentation_loss(probs((2, 4, 4, 3), 0), probs((2, 4, 4, 3), 0), -1), "displacement"),
     (lambda: segmentation_joint(probs((2, 4, 4, 3), 0), probs((2, 4, 4, 3), 0), 1, np.ones((2, 3, 4))), "mask"),
     (lambda: build_iic_segmentation(blocks=("M",)), "at least one conv"),
+    (lambda: build_iic_segmentation(blocks=("A", "M")), "at least one conv"),
     (lambda: build_iic_segmentation(n_clusters=3, n_overclusters=3), "n_overclusters"),
     (lambda: build_iic_segmentation(shift=4), "needs a training crop"),
 ])
