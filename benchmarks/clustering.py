@@ -182,7 +182,7 @@ def main(argv=None):
     limits = time_limits(args.time_limit)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from iic import machine, parse, run_iic
+    from iic import load_note, machine, parse, run_iic
 
     from unsuplab import clustering, config, datasets
 
@@ -281,9 +281,7 @@ def main(argv=None):
                   "| method | paper's ACC (MNIST 70k) | source | ours, ACC mean |", "| --- | --- | --- | --- |"]
         lines += [f"| {NAMES[m]} | {acc} | {src} | {ours.get(m, '-')} |"
                   for m, acc, src in PAPERS]
-        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-        lines += ["", f"Load average when written: {load} (1, 5, 15 min). The machine is shared: wall times are "
-                  "inflated when the load exceeds the CPU count."]
+        lines += ["", load_note()]
         text = "\n".join(lines) + "\n"
         out.mkdir(parents=True, exist_ok=True)
         (out / f"clustering_{args.dataset}_{args.tag or ('fast' if fast else 'run')}.md").write_text(text)

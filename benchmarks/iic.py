@@ -34,9 +34,19 @@ def machine():
         import jax
 
         dev = str(jax.devices()[0].device_kind)
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     return f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, {dev}, Keras {keras.__version__} " \
-           f"({keras.backend.backend()}), load average {load} (1, 5, 15 min)"
+           f"({keras.backend.backend()}), load average {load_average()}"
+
+
+def load_average():
+    """The 1, 5 and 15-minute load averages, as the results files print them."""
+    return ", ".join(f"{v:.1f}" for v in os.getloadavg()) + " (1, 5, 15 min)"
+
+
+def load_note():
+    """The last line of a results file: the load when it was written, and what a high load means."""
+    return (f"Load average when written: {load_average()}. The machine is shared: wall times are inflated when "
+            "the load exceeds the CPU count.")
 
 
 def time_views(model, x, batch_size, steps=20):
@@ -253,9 +263,7 @@ def main(argv=None):
                       "lowest last-epoch training loss: sub-head, ACC | every sub-head's ACC | size entropy | "
                       "pairs/s | ms per step | ms per batch of views alone | accuracy over time |",
                       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"] + details
-        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-        lines += ["", f"Load average when written: {load} (1, 5, 15 min). The machine is shared: wall times are "
-                  "inflated when the load exceeds the CPU count."]
+        lines += ["", load_note()]
         text = "\n".join(lines) + "\n"
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)

@@ -107,7 +107,7 @@ def main(argv=None):
     k = len(textures)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from iic import machine  # the machine line of the IIC benchmark (node, CPUs, device, Keras, load)
+    from iic import load_note, machine  # the IIC benchmark's machine line and closing load line
 
     from unsuplab import config, datasets
 
@@ -135,9 +135,7 @@ def main(argv=None):
         lines += ["", f"IIC settings: {build}, {fit}; Adam, heads main-main-over.", "",
                   "| seed | epochs | train s | pixel accuracy | mIoU | accuracy, matching each image on its own | "
                   "accuracy over training |", "| --- | --- | --- | --- | --- | --- | --- |"] + details
-        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-        lines += ["", f"Load average when written: {load} (1, 5, 15 min). The machine is shared: wall times are "
-                  "inflated when the load exceeds the CPU count."]
+        lines += ["", load_note()]
         text = "\n".join(lines) + "\n"
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
