@@ -22,7 +22,7 @@ def test_image_grid_shows_at_most_n():
     assert len(fig.axes) == 5
 
 
-@pytest.mark.parametrize("rows, n", [({}, 3), (np.zeros((2, 8, 8)), 0)])
+@pytest.mark.parametrize("rows, n", [({}, 3), (np.zeros((2, 8, 8)), 0), ({"empty": np.zeros((0, 8, 8))}, 3)])
 def test_image_grid_bad_input(rows, n):
     with pytest.raises(ValueError, match="rows"):
         plots.image_grid(rows, n=n)

@@ -28,10 +28,11 @@ def image_grid(rows, n=10, title=None, cmap="gray", scale=1.1, col_titles=None):
     """
     if not isinstance(rows, dict):
         rows = {"": rows}
-    if not rows or n < 1:
-        raise ValueError(f"`rows` must hold at least one row of images and `n` must be >= 1, got {len(rows)} "
-                         f"rows and n={n}.")
-    n = min(n, max(len(v) for v in rows.values()))
+    longest = max((len(v) for v in rows.values()), default=0)
+    if not longest or n < 1:
+        raise ValueError(f"`rows` must hold at least one image and `n` must be >= 1, got {len(rows)} rows of at "
+                         f"most {longest} images and n={n}.")
+    n = min(n, longest)
     fig, axes = plt.subplots(len(rows), n, figsize=(scale * n, scale * len(rows) + (0.3 if title else 0)),
                              squeeze=False)
     for r, (label, images) in enumerate(rows.items()):
