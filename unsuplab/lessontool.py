@@ -46,6 +46,8 @@ from pathlib import Path
 
 import nbformat
 
+from unsuplab.fileio import atomic_write_text
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 SOLUTION_ONLY = "# SOLUTION ONLY"
@@ -295,14 +297,14 @@ def build(solutions="solutions", lessons="lessons", backup=False):
     for src, dst, lesson_text, solution_text in steps:
         wanted.add(dst.name)
         if src.read_text(encoding="utf-8") != solution_text:
-            src.write_text(solution_text, encoding="utf-8")
+            atomic_write_text(src, solution_text)
             print(f"normalised {src} (outputs stripped, nbgrader metadata written)")
         if dst in edited:
             aside = dst.with_name(f"{dst.name}.edited-{stamp}")
             dst.rename(aside)
             print(f"moved your edited {dst} aside to {aside}")
         if not dst.exists() or dst.read_text(encoding="utf-8") != lesson_text:
-            dst.write_text(lesson_text, encoding="utf-8")
+            atomic_write_text(dst, lesson_text)
             print(f"wrote {dst}")
     for stale in sorted(Path(lessons).glob("*.ipynb")):
         if stale.name not in wanted:
@@ -367,8 +369,8 @@ def run(paths, html_dir=None, timeout=600):
             out = Path(html_dir) / path.parent.name / (path.stem + ".html")
             out.parent.mkdir(parents=True, exist_ok=True)
             body, _ = HTMLExporter().from_notebook_node(nb)
-            out.write_text(body, encoding="utf-8")
-            nbformat.write(nb, str(out.with_suffix(".ipynb")))  # executed copy, outputs included
+            atomic_write_text(out, body)
+            atomic_write_text(out.with_suffix(".ipynb"), nbformat.writes(nb))  # executed copy, outputs included
             print(f"  wrote {out} (and the executed .ipynb beside it)")
     print(f"{len(notebooks) - len(failed)} of {len(notebooks)} notebooks ran without error."
           + (f" Failed: {', '.join(str(p) for p in failed)}" if failed else ""))
@@ -402,7 +404,7 @@ def import_script(script, notebook, force=False):
     nb = nbformat.v4.new_notebook(cells=cells, metadata={
         "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": {"name": "python"}})
-    Path(notebook).write_text(dumps(clean(nb)), encoding="utf-8")
+    atomic_write_text(notebook, dumps(clean(nb)))
     print(f"wrote {notebook} ({len(cells)} cells)")
     return 0
 
