@@ -17,7 +17,7 @@ import sys
 __version__ = "0.1.0"
 
 REGISTERING_MODULES = ("unsuplab.models", "unsuplab.iic", "unsuplab.recommender", "unsuplab.dec", "unsuplab.jule",
-                       "unsuplab.embeddings")
+                       "unsuplab.embeddings", "unsuplab.selfsupervised")
 
 
 def register_all():
