@@ -1,10 +1,13 @@
 import os
+from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+
+pytest_plugins = ["pytester"]  # tests/test_backends.py runs the notebook collection on a made-up lesson
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +20,19 @@ def _close_figures():
 def offline(monkeypatch):
     """No network: the loaders must answer at once with a clear error."""
     monkeypatch.setenv("UNSUPLAB_OFFLINE", "1")
+
+
+def pytest_collection_modifyitems(config, items):
+    """A notebook whose first cell says it cannot run on this backend (``**Not on PyTorch:** why``) is skipped,
+    every cell with that reason (``-rs`` prints it): never silently."""
+    from unsuplab import backends
+
+    backend, reasons = backends.current(), {}
+    for item in items:
+        path = Path(str(item.path))
+        if path.suffix != ".ipynb":
+            continue
+        if path not in reasons:
+            reasons[path] = backends.skip_reason(path, backend)
+        if reasons[path]:
+            item.add_marker(pytest.mark.skip(reason=f"{path.name} {reasons[path]}"))
