@@ -14,6 +14,7 @@ import keras
 import numpy as np
 
 from unsuplab import baselines, config, datasets, degrade, metrics, recommender, retrieval
+from unsuplab.fileio import atomic_write_text
 from unsuplab.models import (
     build_colorizer,
     build_conv_autoencoder,
@@ -275,7 +276,7 @@ def _write(header, rows, line):
     text = "\n".join(table)
     if not config.is_fast():
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(f"# Applications benchmark\n\n{line}\n\nWall times (s, per application): shared "
+        atomic_write_text(RESULTS, f"# Applications benchmark\n\n{line}\n\nWall times (s, per application): shared "
                            f"2-core CPU, inflated by other jobs.\n\n{text}\n", encoding="utf-8")
     return text
 

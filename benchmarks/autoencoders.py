@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from unsuplab import baselines, config, datasets
+from unsuplab.fileio import atomic_write_text
 from unsuplab.models import (
     VAE,
     build_contractive_autoencoder,
@@ -140,7 +141,7 @@ def main():
     print(table)
     if not config.is_fast():
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(table)
+        atomic_write_text(RESULTS, table)
         print(f"written to {RESULTS}")
 
 

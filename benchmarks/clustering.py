@@ -185,6 +185,7 @@ def main(argv=None):
     from iic import load_note, machine, parse, run_iic
 
     from unsuplab import clustering, config, datasets
+    from unsuplab.fileio import atomic_write_text
 
     fast = config.is_fast()
     seeds = [int(s) for s in (args.seeds or config.pick("0,1,2", "0")).split(",")]
@@ -284,7 +285,7 @@ def main(argv=None):
         lines += ["", load_note()]
         text = "\n".join(lines) + "\n"
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"clustering_{args.dataset}_{args.tag or ('fast' if fast else 'run')}.md").write_text(text)
+        atomic_write_text(out / f"clustering_{args.dataset}_{args.tag or ('fast' if fast else 'run')}.md", text)
         return text
 
     def record(method, seed, labels, seconds, note, **extra):

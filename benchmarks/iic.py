@@ -218,6 +218,7 @@ def main(argv=None):
     ae_seeds = seeds if args.ae_seeds is None else [int(s) for s in args.ae_seeds.split(",")]
 
     from unsuplab import config, datasets
+    from unsuplab.fileio import atomic_write_text
 
     config.banner()
     split = datasets.load(args.dataset)
@@ -267,7 +268,7 @@ def main(argv=None):
         text = "\n".join(lines) + "\n"
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"iic_{args.tag or args.dataset}.md").write_text(text)
+        atomic_write_text(out / f"iic_{args.tag or args.dataset}.md", text)
         return text
 
     if not args.no_iic:

@@ -110,6 +110,7 @@ def main(argv=None):
     from iic import load_note, machine  # the IIC benchmark's machine line and closing load line
 
     from unsuplab import config, datasets
+    from unsuplab.fileio import atomic_write_text
 
     config.banner()
     if config.is_fast():
@@ -139,7 +140,7 @@ def main(argv=None):
         text = "\n".join(lines) + "\n"
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"iic_segmentation{'_' + args.tag if args.tag else ''}.md").write_text(text)
+        atomic_write_text(out / f"iic_segmentation{'_' + args.tag if args.tag else ''}.md", text)
         return text
 
     for seed in seeds:

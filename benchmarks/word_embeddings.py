@@ -129,6 +129,7 @@ def write(args, argv, runs, vocab_size, tokens, in_vocab):
     first = next(iter(runs.values()))[0]
     command = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
     from unsuplab import config
+    from unsuplab.fileio import atomic_write_text
 
     lines = ["# Word embeddings: our Keras skip-gram and CBOW against gensim's Word2Vec", "",
              f"{config.mode_name()} mode. Machine: {machine()}. Command: `{command}`", "",
@@ -173,7 +174,7 @@ def write(args, argv, runs, vocab_size, tokens, in_vocab):
     out = args.out or (None if config.is_fast() else RESULTS)
     if out is not None:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(text)
+        atomic_write_text(out, text)
     print(text)
 
 

@@ -540,13 +540,33 @@ def _read_cifar_batch(path):
         except Exception as exc:
             raise CorruptDataset(f"{path} is not a CIFAR-10 batch file ({exc}).") from exc
     try:
-        data, labels = np.asarray(batch[b"data"], np.uint8), np.asarray(batch[b"labels"], np.int64)
+        data, labels = np.asarray(batch[b"data"]), np.asarray(batch[b"labels"])
     except (TypeError, KeyError, IndexError, ValueError) as exc:
         raise CorruptDataset(f"{path} is not a CIFAR-10 batch file (no data and labels: {exc!r}).") from exc
     if data.shape != (10000, 3072) or labels.shape != (10000,):
         raise CorruptDataset(f"{path} holds data {data.shape} and labels {labels.shape}, "
                              "expected (10000, 3072) and (10000,).")
-    return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
+    return _cifar_pixels(data, path).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), _cifar_labels(labels, path)
+
+
+def _cifar_pixels(data, path):
+    """CIFAR pixels as uint8, checked: whole numbers in [0, 255] (a cast would wrap 300 and turn NaN into 0)."""
+    if data.dtype.kind not in "iuf":
+        raise CorruptDataset(f"{path}: the pixels have dtype {data.dtype}, expected uint8 numbers.")
+    if not np.all(np.isfinite(data)) or data.min() < 0 or data.max() > 255 or np.any(data != np.round(data)):
+        raise CorruptDataset(f"{path}: the pixels must be whole numbers in [0, 255], got values in "
+                             f"[{data.min()}, {data.max()}] (or NaN, or fractions).")
+    return data.astype(np.uint8)
+
+
+def _cifar_labels(labels, path):
+    """CIFAR labels as int64, checked: class ids 0-9."""
+    if labels.dtype.kind not in "iu":
+        raise CorruptDataset(f"{path}: the labels have dtype {labels.dtype}, expected integers 0-9.")
+    if labels.min() < 0 or labels.max() > 9:
+        raise CorruptDataset(f"{path}: the labels must be the class ids 0-9, got values in "
+                             f"[{labels.min()}, {labels.max()}].")
+    return labels.astype(np.int64)
 
 
 def _cifar10():
@@ -739,7 +759,11 @@ def read_arff_baskets(path):
                          else found["p"])
             is_item.append(found["type"].split("%")[0].replace(" ", "") == "{t}")
         elif keyword == "@data":
-            rows = [r.strip().split(",") for r in lines[number + 1:] if r.strip() and not r.lstrip().startswith("%")]
+            rows = [[value.strip() for value in r.split(",")] for r in lines[number + 1:]
+                    if r.strip() and not r.lstrip().startswith("%")]
+            if rows and rows[0][0].startswith("{"):
+                raise CorruptDataset(f"{path}: sparse ARFF (rows written {{index value, ...}}) is not supported; "
+                                     "save the baskets as dense ARFF (one value per attribute, '?' for not bought).")
             break
     if not any(is_item) or not rows:
         raise CorruptDataset(f"{path} is not an ARFF file of baskets (no items declared {{t}}, or no @data rows).")

@@ -38,11 +38,19 @@ def soft_assignment(z, centroids, alpha=1.0):
     """``q_ij = (1 + ||z_i - mu_j||^2 / alpha)^(-(alpha + 1) / 2)``, normalised over ``j`` (DEC eq. 1).
 
     ``z``: codes (batch, d); ``centroids``: (k, d). Returns (batch, k); every row sums to 1.
+    Computed in log space, ``q_i = softmax_j(-(alpha + 1) / 2 * log1p(||z_i - mu_j||^2 / alpha))``, so a large
+    ``alpha`` or a code far from every centroid still gives finite probabilities (the kernel itself underflows
+    to 0 / 0 there).
     """
     z, centroids = ops.convert_to_tensor(z), ops.convert_to_tensor(centroids)
+    if len(z.shape) != 2 or len(centroids.shape) != 2 or z.shape[-1] != centroids.shape[-1]:
+        raise ValueError(f"`z` (batch, d) and `centroids` (k, d) must be 2-D with the same d, got shapes "
+                         f"{tuple(z.shape)} and {tuple(centroids.shape)}.")
+    if isinstance(alpha, (int, float)) and not alpha > 0:
+        raise ValueError(f"`alpha` (degrees of freedom of the Student's t kernel) must be > 0, got {alpha}.")
     squared = ops.sum(ops.square(ops.expand_dims(z, 1) - ops.expand_dims(centroids, 0)), axis=-1)
-    kernel = ops.power(1.0 + squared / alpha, -(alpha + 1.0) / 2.0)
-    return kernel / ops.sum(kernel, axis=1, keepdims=True)
+    log_kernel = -(alpha + 1.0) / 2.0 * ops.log1p(squared / alpha)
+    return ops.softmax(log_kernel, axis=1)
 
 
 def target_distribution(q):
@@ -166,6 +174,10 @@ class DEC(keras.Model):
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         """``mean KL(P || Q)`` (DEC); ``mean squared error + gamma * mean KL(P || Q)`` (IDEC)."""
+        if y is None:
+            raise ValueError("DEC trains on a target: call `fit(x, p)` with `p = target_distribution(q)` of the "
+                             "whole data set, or let `unsuplab.dec.fit_dec(autoencoder, x, n_clusters)` do the "
+                             "whole procedure; `fit(x)` alone has nothing to learn from.")
         n = ops.shape(y_pred)[0]
         kl = ops.mean(kl_divergence(ops.cast(y, y_pred.dtype), y_pred))
         self.kl_tracker.update_state(kl, sample_weight=n)

@@ -29,6 +29,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from . import validation
 from .validation import number_at_least, positive_int
 
 WORD_VECTORS = "word_vectors"        # the input table: the embedding everyone uses
@@ -119,9 +120,7 @@ def _reach(n, window, rng):
 
 
 def _check_ids(ids, sentence_ids):
-    ids = np.asarray(ids)
-    if ids.ndim != 1 or ids.dtype.kind not in "iu":
-        raise ValueError(f"`ids` must be a 1-D array of integer word ids, got shape {ids.shape} dtype {ids.dtype}.")
+    ids = validation.ids(ids, "ids")
     if sentence_ids is None:
         return ids, np.zeros(len(ids), "int32")
     sentence_ids = np.asarray(sentence_ids)
@@ -262,6 +261,8 @@ def epoch_arrays(kind, ids, sentence_ids, vocab, window=5, negatives=5, sample=1
     if kind not in ("skipgram", "cbow"):
         raise ValueError(f"`kind` must be 'skipgram' or 'cbow', got {kind!r}.")
     negatives = positive_int(negatives, "negatives")
+    ids = validation.ids(ids, "ids", len(vocab))
+    ids, sentence_ids = _check_ids(ids, sentence_ids)
     rng = rng if rng is not None else np.random.default_rng()
     kept = rng.random(len(ids)) < keep_probability(vocab.counts, sample)[ids]
     ids, sentence_ids = ids[kept], sentence_ids[kept]
@@ -298,9 +299,15 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
     :func:`word2vec_optimizer` (XLA-compiled with ``jit_compile=True``: about a third less CPU time on
     TensorFlow), and train it ``epochs`` passes over the corpus, each from fresh :func:`epoch_arrays` cut to
     whole batches. Returns a dict: the loss of each epoch, the training seconds and ``words_per_second``
-    (tokens in the vocabulary x epochs / seconds, sampling included: the rate gensim reports)."""
+    (tokens in the vocabulary x epochs / seconds, sampling included: the rate gensim reports).
+    On PyTorch ``jit_compile`` is ignored: there it means ``torch.compile``, whose minutes of compiling cost more
+    than this model's training saves (264 s for a 2-epoch toy run, measured)."""
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
+    rows = model.get_layer(WORD_VECTORS).input_dim
+    if rows < len(vocab):
+        raise ValueError(f"`model` has {rows} word vectors but `vocab` holds {len(vocab)} words: build it with "
+                         f"vocab_size=len(vocab).")
     rng = np.random.default_rng(seed)
     losses, start = [], time.perf_counter()
     for epoch in range(epochs):
@@ -309,7 +316,8 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
         inputs, labels = [x[:whole] for x in inputs], labels[:whole]
         if epoch == 0:
             steps = epochs * -(-len(labels) // batch_size)
-            model.compile(word2vec_optimizer(learning_rate, batch_size, steps), loss, jit_compile=jit_compile)
+            jit = bool(jit_compile) and keras.config.backend() != "torch"
+            model.compile(word2vec_optimizer(learning_rate, batch_size, steps), loss, jit_compile=jit)
         history = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
         losses.append(float(history.history["loss"][-1]))
         if verbose:
@@ -321,10 +329,14 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
 
 # ----------------------------------------------------------------------------- evaluation
 
-def _unit(vectors):
-    vectors = np.asarray(vectors, "float64")
-    if vectors.ndim != 2:
-        raise ValueError(f"`vectors` must be a (words, dim) array, got shape {vectors.shape}.")
+def _unit(vectors, words):
+    """The rows of ``vectors`` scaled to unit length, after checking them (finite numbers, one row per word)."""
+    vectors = validation.points(vectors, "vectors", "float64")
+    if isinstance(words, str) or not hasattr(words, "__len__"):
+        raise TypeError(f"`words` must be a list of words or a Vocabulary, got {type(words).__name__}.")
+    if len(words) != len(vectors):
+        raise ValueError(f"`vectors` has {len(vectors)} rows but `words` has {len(words)} words; row i is the "
+                         "vector of word i, so they must match (use word_vectors(model) with its Vocabulary).")
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
@@ -343,24 +355,31 @@ def similarity_spearman(vectors, words, pairs):
     """
     from scipy.stats import spearmanr
 
-    index, unit = _index(words), _unit(vectors)
+    index, unit = _index(words), _unit(vectors, words)
     used = [(index[a], index[b], s) for a, b, s in pairs if a in index and b in index]
     if len(used) < 3:
         raise ValueError(f"only {len(used)} of the {len(pairs)} pairs have both words in the vocabulary.")
     a, b, human = (np.array(column) for column in zip(*used))
+    try:
+        human = human.astype("float64")
+    except ValueError:
+        raise TypeError("`pairs` must be (word, word, score) triples with numeric scores, got scores such as "
+                        f"{human[0]!r}.") from None
+    if not np.all(np.isfinite(human)):
+        raise ValueError("`pairs` holds a NaN or infinite score.")
     return float(spearmanr(np.sum(unit[a] * unit[b], axis=1), human).statistic), len(used) / len(pairs)
 
 
 def analogy(vectors, words, a, b, c, topn=1):
     """The word(s) ``d`` with "a is to b as c is to d": the 3CosAdd rule of Mikolov et al. (2013a; named by
     Levy and Goldberg, 2014), ``argmax_d cos(d, b - a + c)`` on unit vectors, ``a``, ``b``, ``c`` excluded."""
-    index, unit = _index(words), _unit(vectors)
+    index, unit = _index(words), _unit(vectors, words)
     missing = [w for w in (a, b, c) if w not in index]
     if missing:
         raise KeyError(f"not in the vocabulary: {', '.join(missing)}")
     scores = unit @ (unit[index[b]] - unit[index[a]] + unit[index[c]])
     scores[[index[a], index[b], index[c]]] = -np.inf
-    best = np.argsort(-scores)[:positive_int(topn, "topn")]
+    best = np.argsort(-scores)[:positive_int(topn, "topn")][:max(len(scores) - len({a, b, c}), 0)]  # a, b, c out
     names = list(words.words if isinstance(words, Vocabulary) else words)
     return [names[i] for i in best]
 
@@ -371,7 +390,7 @@ def analogy_accuracy(vectors, words, questions, batch_size=512):
     evaluation). ``questions`` is a list, or a dict of sections (:func:`unsuplab.datasets.analogy_questions`)."""
     if isinstance(questions, dict):
         questions = [q for section in questions.values() for q in section]
-    index, unit = _index(words), _unit(vectors)
+    index, unit = _index(words), _unit(vectors, words)
     used = np.array([[index[w] for w in q] for q in questions if all(w in index for w in q)], "int64")
     if len(used) == 0:
         return float("nan"), 0.0
@@ -388,7 +407,7 @@ def analogy_accuracy(vectors, words, questions, batch_size=512):
 def nearest_neighbours(vectors, words, queries, k=5):
     """``{query: [(word, cosine), ...]}``: the ``k`` nearest words by cosine similarity, the query left out
     (queries not in the vocabulary are skipped)."""
-    index, unit = _index(words), _unit(vectors)
+    index, unit = _index(words), _unit(vectors, words)
     names = list(words.words if isinstance(words, Vocabulary) else words)
     table = {}
     for query in queries:
@@ -396,6 +415,6 @@ def nearest_neighbours(vectors, words, queries, k=5):
             continue
         scores = unit @ unit[index[query]]
         scores[index[query]] = -np.inf
-        best = np.argsort(-scores)[:positive_int(k, "k")]
+        best = np.argsort(-scores)[:positive_int(k, "k")][:len(scores) - 1]  # never the query itself
         table[query] = [(names[i], float(scores[i])) for i in best]
     return table

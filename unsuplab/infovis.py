@@ -17,19 +17,31 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import TSNE, trustworthiness
 from threadpoolctl import threadpool_limits
 
+from .validation import labels as validation_labels
+from .validation import number_at_least, points, positive_int
+
 METHODS = ("tsne", "pca")
 
 
 def _as_points(x, name="x"):
-    x = np.asarray(x)
-    if x.dtype.kind not in "fiu":
-        raise TypeError(f"`{name}` must hold numbers, got dtype {x.dtype}.")
-    if x.ndim != 2:
-        raise ValueError(f"`{name}` must have shape (n_points, n_features), got shape {x.shape}; "
-                         "flatten images first (unsuplab.baselines.flat).")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"`{name}` contains NaN or infinite values.")
-    return x.astype("float32", copy=False)
+    return points(x, name, "float32")
+
+
+def _check_spread(x, name="x"):
+    """Refuse points that are all the same (after the float32 cast): scikit-learn's t-SNE divides by their zero
+    spread and crashes the kernel (exit 139) on them; a PCA map of them is one dot. A ValueError that says the
+    codes collapsed helps a student more than a PCA fallback, which would draw that dot with a trust score."""
+    if float(np.max(np.ptp(x, axis=0))) == 0.0:
+        raise ValueError(f"`{name}`: all {len(x)} points are the same (to float32 precision), so there is nothing "
+                         "to map; a collapsed encoder gives this (every input the same code). Check "
+                         f"`{name}.std(axis=0)` and the training that produced the points.")
+
+
+def _rescaled(x):
+    """``x`` divided by its largest feature spread (standard deviation) when that is outside [1e-4, 1e4]: t-SNE's map
+    does not depend on the scale, but float32 does (spreads of 1e-30 crashed scikit-learn, 1e30 gave all zeros)."""
+    spread = float(np.max(np.std(x, axis=0, dtype="float64")))
+    return x if 1e-4 <= spread <= 1e4 else (x.astype("float64") / spread).astype("float32")
 
 
 def map_2d(x, method="tsne", *, perplexity=30.0, metric="euclidean", seed=0, threads=1):
@@ -45,16 +57,20 @@ def map_2d(x, method="tsne", *, perplexity=30.0, metric="euclidean", seed=0, thr
     x = _as_points(x)
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {METHODS}, got {method!r}.")
+    threads = positive_int(threads, "threads")
     if method == "pca":
         if x.shape[0] < 2 or x.shape[1] < 2:
             raise ValueError(f"PCA to 2-D needs at least 2 points of at least 2 features, got shape {x.shape}.")
+        _check_spread(x)
         return PCA(2, random_state=seed).fit_transform(x).astype("float32")
+    perplexity = number_at_least(perplexity, "perplexity", 0.0)
     if not 0 < perplexity < x.shape[0]:
         raise ValueError(f"`perplexity` must be positive and smaller than the number of points ({x.shape[0]}), "
                          f"got {perplexity}.")
+    _check_spread(x)
     tsne = TSNE(2, perplexity=perplexity, init="pca", metric=metric, random_state=seed)
     with threadpool_limits(threads):
-        return tsne.fit_transform(x).astype("float32")
+        return tsne.fit_transform(_rescaled(x)).astype("float32")
 
 
 def trust(x, z, n_neighbors=10, metric="euclidean"):
@@ -67,6 +83,7 @@ def trust(x, z, n_neighbors=10, metric="euclidean"):
     x, z = _as_points(x), _as_points(z, "z")
     if len(x) != len(z):
         raise ValueError(f"`x` and `z` must have the same number of points, got {len(x)} and {len(z)}.")
+    n_neighbors = positive_int(n_neighbors, "n_neighbors")
     if not 1 <= n_neighbors < len(x) / 2:
         raise ValueError(f"`n_neighbors` must be at least 1 and smaller than half the number of points "
                          f"({len(x)}), got {n_neighbors}.")
@@ -75,9 +92,10 @@ def trust(x, z, n_neighbors=10, metric="euclidean"):
 
 def balanced_sample(labels, n, seed=0):
     """Indices of ``n`` points, ``n // classes`` (or all there are) from each class of ``labels``, shuffled."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1 or len(labels) == 0:
-        raise ValueError(f"`labels` must be a non-empty 1-D array, got shape {labels.shape}.")
+    labels = validation_labels(labels, "labels")
+    if len(labels) == 0:
+        raise ValueError("`labels` is empty.")
+    n = positive_int(n, "n")
     classes = np.unique(labels)
     if n < len(classes):
         raise ValueError(f"`n` ({n}) must be at least the number of classes ({len(classes)}).")
@@ -128,8 +146,10 @@ def compare_maps(spaces, labels=None, *, n_neighbors=10, perplexity=30.0, metric
     named by ``class_names``; a negative label is drawn small and grey ("other"). ``annotate`` maps a point's
     index to a text written next to it on every panel.
     """
-    if not isinstance(spaces, dict) or not spaces:
-        raise ValueError("`spaces` must be a non-empty dict {title: (points, method)}.")
+    if not isinstance(spaces, dict) or not spaces or \
+            not all(isinstance(v, (tuple, list)) and len(v) == 2 for v in spaces.values()):
+        raise ValueError("`spaces` must be a non-empty dict {title: (points, method)}, e.g. "
+                         "{'t-SNE of the codes': (codes, 'tsne')}.")
     sizes = {title: len(_as_points(x, f"spaces[{title!r}]")) for title, (x, _) in spaces.items()}
     if len(set(sizes.values())) != 1:
         raise ValueError(f"every space must hold the same points; got these numbers of points: {sizes}.")

@@ -339,23 +339,32 @@ def many_to_one(assigned_labelled, y_labelled, assigned, n_clusters=None):
     return np.where(seen, majority[where], fallback).astype("int64")
 
 
-def size_entropy(assigned, n_clusters):
-    """Entropy of the cluster sizes divided by ``ln n_clusters``: 1 for equal sizes, 0 for one cluster."""
-    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
+MAX_CLUSTERS = 2 ** 53  # any count of clusters up to here is exact as a float (ln n_clusters)
+
+
+def _cluster_sizes(assigned, n_clusters):
+    """The sizes of the non-empty clusters of ``assigned`` (ids in [0, n_clusters)): no array of ``n_clusters``
+    entries is made, so a huge ``n_clusters`` costs nothing (empty clusters add 0 to the entropy)."""
+    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2, maximum=MAX_CLUSTERS)
     assigned = as_labels(assigned, "assigned")
     if assigned.size == 0:
         raise ValueError("`assigned` is empty.")
     if assigned.min() < 0 or assigned.max() >= n_clusters:
         raise ValueError(f"`assigned` must hold cluster ids in [0, {n_clusters - 1}] (`n_clusters` is "
                          f"{n_clusters}), got ids in [{assigned.min()}, {assigned.max()}].")
-    return float(entropy(np.bincount(assigned, minlength=n_clusters)) / np.log(n_clusters))
+    return np.unique(assigned, return_counts=True)[1], n_clusters
+
+
+def size_entropy(assigned, n_clusters):
+    """Entropy of the cluster sizes divided by ``ln n_clusters``: 1 for equal sizes, 0 for one cluster."""
+    sizes, n_clusters = _cluster_sizes(assigned, n_clusters)
+    return float(entropy(sizes) / np.log(n_clusters))
 
 
 def collapsed(assigned, n_clusters, threshold=0.9):
     """True when the cluster sizes are far from balanced (``size_entropy < threshold``) or a cluster is empty."""
-    value = size_entropy(assigned, n_clusters)
-    sizes = np.bincount(as_labels(assigned, "assigned"), minlength=n_clusters)
-    return bool(value < threshold or np.any(sizes == 0))
+    sizes, n_clusters = _cluster_sizes(assigned, n_clusters)
+    return bool(entropy(sizes) / np.log(n_clusters) < threshold or len(sizes) < n_clusters)
 
 
 def cluster_scores(assigned, y, n_clusters=None):
@@ -367,7 +376,7 @@ def cluster_scores(assigned, y, n_clusters=None):
     assigned, y = _cluster_pair(assigned, y)
     ids, compact = np.unique(assigned, return_inverse=True)
     n_clusters = max(len(ids), len(np.unique(y)), 2) if n_clusters is None else n_clusters
-    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
+    n_clusters = positive_int(n_clusters, "n_clusters", minimum=2, maximum=MAX_CLUSTERS)
     if n_clusters < len(ids):
         raise ValueError(f"`n_clusters` is {n_clusters}, but `assigned` uses {len(ids)} distinct clusters.")
     if ids[-1] < n_clusters:   # ids already in range: keep them, so empty clusters count as such

@@ -45,13 +45,54 @@ def as_images(x, name="x", *, rank=4, channels=None, height=None, width=None,
     return x
 
 
-def positive_int(value, name, minimum=1):
-    """Return ``value`` as an int >= ``minimum``, or raise naming ``name``."""
+def positive_int(value, name, minimum=1, maximum=None, why=""):
+    """Return ``value`` as an int in [``minimum``, ``maximum``], or raise naming ``name`` (and ``why``)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"`{name}` must be an integer, got {value!r}.")
     if value < minimum:
         raise ValueError(f"`{name}` must be at least {minimum}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"`{name}` must be at most {maximum}{why}, got {value}.")
     return int(value)
+
+
+def points(x, name="x", dtype="float32", min_points=1):
+    """Return ``x`` as a (n_points, n_features) array of ``dtype``, finite after the cast, or raise naming ``name``.
+
+    The finiteness check comes after the cast, so 1e300 (finite in float64, inf in float32) is refused too.
+    """
+    if isinstance(x, str) or (not hasattr(x, "shape") and not isinstance(x, (list, tuple))):
+        raise TypeError(f"`{name}` must be an array of numbers (n_points, n_features), got {type(x).__name__}.")
+    x = np.asarray(x)
+    if x.dtype.kind not in "fiu":
+        raise TypeError(f"`{name}` must hold numbers, got dtype {x.dtype}.")
+    if x.ndim != 2:
+        raise ValueError(f"`{name}` must have shape (n_points, n_features), got shape {x.shape}; "
+                         "flatten images first (unsuplab.baselines.flat).")
+    if len(x) < min_points or x.shape[1] == 0:
+        raise ValueError(f"`{name}` must hold at least {min_points} point(s) of at least one feature, "
+                         f"got shape {x.shape}.")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"`{name}` contains NaN or infinite values.")
+    if x.dtype.kind == "f" and float(np.max(np.abs(x))) > float(np.finfo(dtype).max):
+        raise ValueError(f"`{name}` holds values too large for {np.dtype(dtype).name} (largest magnitude "
+                         f"{float(np.max(np.abs(x))):.3g}); rescale it first.")
+    return x.astype(dtype, copy=False)
+
+
+def ids(values, name, size=None):
+    """Return ``values`` as a 1-D int64 array of ids in [0, ``size``), or raise naming ``name``."""
+    values = np.asarray(values)
+    if values.ndim != 1 or (values.dtype.kind not in "iu" and values.size):
+        raise ValueError(f"`{name}` must be a 1-D array of integer ids, got shape {values.shape} "
+                         f"dtype {values.dtype}.")
+    values = values.astype("int64")
+    if values.size and values.min() < 0:
+        raise ValueError(f"`{name}` holds a negative id ({values.min()}); ids count from 0.")
+    if size is not None and values.size and values.max() >= size:
+        raise ValueError(f"`{name}` holds id {values.max()}, outside the vocabulary of {size} words "
+                         f"(ids 0..{size - 1}).")
+    return values
 
 
 def number_at_least(value, name, minimum):

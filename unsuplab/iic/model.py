@@ -158,6 +158,20 @@ class IICClusterer(keras.Model):
     def call(self, images, training=None):
         return self.main_head(self.trunk(self.views.evaluation_view(images), training=training), training=training)
 
+    def fit(self, *args, **kwargs):
+        """Not how IIC trains: raises, naming :func:`~unsuplab.iic.train.fit_iic`.
+
+        The clusterer has no loss of its own: each head trains on pairs of views through its own trainer, in
+        the schedule main, main, over. A plain ``fit`` would train nothing (loss 0 on JAX, "No loss to compute"
+        on TensorFlow), so it refuses and says what to call instead.
+        """
+        raise TypeError(f"{type(self).__name__} does not train with `model.fit`: call "
+                        "`unsuplab.iic.fit_iic(model, x, epochs=10, batch_size=140)` (from unsuplab.iic import "
+                        "fit_iic), which trains the main and overclustering heads in alternation on pairs of views "
+                        "and returns a history dict.")
+
+    train_on_batch = fit
+
     def head(self, which):
         if which == "main":
             return self.main_head

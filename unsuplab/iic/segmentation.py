@@ -86,7 +86,7 @@ def segmentation_loss(p1, p2, displacement=1, mask=None, marginal_weight=1.0, ep
 
 def upsample_maps(probs, factor):
     """Bilinear upsampling of per-pixel probabilities (b, n_subheads, h, w, k) by ``factor`` (they still sum to 1)."""
-    if factor == 1:
+    if positive_int(factor, "factor") == 1:
         return probs
     shape = ops.shape(probs)
     b, s, h, w, k = (shape[i] for i in range(5))
@@ -283,12 +283,25 @@ def build_segmentation_trunk(channels=1, blocks=DEFAULT_BLOCKS, kernel_size=3, n
             stride *= 2
             continue
         width, dilation = block if isinstance(block, (tuple, list)) else (block, 1)
+        dilation = positive_int(dilation, "blocks (a dilation)")
         h = ReflectPadding(int(dilation) * (kernel_size // 2), name=f"pad_{i}")(h)
         h = layers.Conv2D(positive_int(width, "blocks"), kernel_size, dilation_rate=int(dilation), use_bias=False,
                           name=f"conv_{i}")(h)
         h = BatchStatNormalization(name=f"bn_{i}")(h)
         h = layers.ReLU(name=f"relu_{i}")(h)
     return keras.Model(x, h, name=name), stride
+
+
+def mirror_min_side(trunk):
+    """The smallest image side ``trunk`` takes: each :class:`ReflectPadding` of ``pad`` pixels after ``s``-fold
+    pooling needs a map of at least ``pad + 1`` pixels there, so an image side of ``s * (pad + 1)``."""
+    scale, side = 1, 1
+    for layer in trunk.layers:
+        if isinstance(layer, (layers.MaxPooling2D, layers.AveragePooling2D)):
+            scale *= 2
+        elif isinstance(layer, ReflectPadding):
+            side = max(side, scale * (layer.pad + 1))
+    return side
 
 
 def build_segmentation_head(n_features, k, n_subheads, stride, name):
@@ -345,6 +358,10 @@ class SegmentationClusterer(IICClusterer):
         self.displacement = positive_int(displacement, "displacement", minimum=0)
         self.stride = positive_int(stride, "stride")
         self.upsample = positive_int(upsample, "upsample")  # applied after the heads: the rest of the stride
+        self.min_side = mirror_min_side(trunk)
+        if self.views.out_size is not None and self.views.out_size < self.min_side:
+            raise ValueError(f"`out_size` (the training crop, {self.views.out_size}) must be at least "
+                             f"{self.min_side} pixels: the trunk's mirror padding needs maps larger than the pad.")
 
     def call(self, images, training=None):
         probs = self.main_head(self.trunk(self.views.evaluation_view(images), training=training), training=training)
@@ -367,6 +384,11 @@ class SegmentationClusterer(IICClusterer):
         channels = self.trunk.input.shape[-1] - (2 if self.views.use_sobel else 0)
         x = as_images(x, name, channels=channels)
         h, w = x.shape[1:3]
+        if min(h, w) < self.min_side:
+            raise ValueError(f"`{name}` images must be at least {self.min_side} pixels on a side for this trunk "
+                             f"(its mirror padding needs each feature map larger than the pad), got shape "
+                             f"{x.shape}; upsample small images first, or build with fewer pooling or dilated "
+                             "blocks.")
         if h % self.stride or w % self.stride:
             raise ValueError(f"`{name}` images must have sides that are multiples of the trunk's stride "
                              f"{self.stride}, got shape {x.shape}.")
@@ -416,7 +438,9 @@ def build_iic_segmentation(channels=1, n_clusters=3, n_overclusters=None, n_subh
     input size and the loss pairs input pixels (the authors'; ``displacement`` T defaults to the trunk's
     stride); otherwise (the default, 16x cheaper for stride 4) the loss pairs the trunk's output pixels
     (T defaults to 1 output pixel = one stride) and only predictions are upsampled. The authors' COCO-Stuff-3
-    setting: k 3 and 15, one sub-head, T 10 at full resolution, lambda 1.5.
+    setting: k 3 and 15, one sub-head, T 10 at full resolution, lambda 1.5. Images (and the training crop) must be
+    at least ``model.min_side`` pixels on a side (:func:`mirror_min_side`: 12 for the default blocks), so 8x8
+    ``digits`` are too small.
     """
     n_clusters, n_overclusters, n_subheads = check_heads(n_clusters, n_overclusters, n_subheads)
     if not isinstance(blocks, (tuple, list)) or not any(b not in ("M", "A") for b in blocks):
@@ -435,7 +459,6 @@ def build_iic_segmentation(channels=1, n_clusters=3, n_overclusters=None, n_subh
     over = build_segmentation_head(n_features, n_overclusters, n_subheads, head_stride, "over_head") \
         if n_overclusters else None
     model = SegmentationClusterer(trunk, main, views, over, marginal_weight, displacement, stride, after, name=name)
-    dilation = max(int(b[1]) if isinstance(b, (tuple, list)) else 1 for b in blocks if b not in ("M", "A"))
-    side = stride * (dilation * (kernel_size // 2) + 1)  # mirror padding needs maps larger than the pad
+    side = -(-model.min_side // stride) * stride  # the smallest side mirror padding and the stride allow
     model(np.zeros((2, side, side, channels), "float32"))  # build
     return model
