@@ -22,14 +22,23 @@ def offline(monkeypatch):
     monkeypatch.setenv("UNSUPLAB_OFFLINE", "1")
 
 
+# Test files that use no Keras backend (data loading, the lesson tool, file writing): like the tests marked
+# tensorflow_only, they run in the TensorFlow pass only (make test-unit), not again on JAX and PyTorch.
+# test_datasets.py compares the splits across all three backends itself.
+RUN_ONCE = {"test_datasets.py", "test_lessontool.py", "test_reliability_lessontool.py", "test_texture_mosaics.py",
+            "test_transactions.py", "test_fileio.py"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """A notebook whose first cell says it cannot run on this backend (``**Not on PyTorch:** why``) is skipped,
-    every cell with that reason (``-rs`` prints it): never silently."""
+    """Marks the tests of RUN_ONCE tensorflow_only. A notebook whose first cell says it cannot run on this backend
+    (``**Not on PyTorch:** why``) is skipped, every cell with that reason (``-rs`` prints it): never silently."""
     from unsuplab import backends
 
     backend, reasons = backends.current(), {}
     for item in items:
         path = Path(str(item.path))
+        if path.name in RUN_ONCE:
+            item.add_marker(pytest.mark.tensorflow_only)
         if path.suffix != ".ipynb":
             continue
         if path not in reasons:
