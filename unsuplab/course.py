@@ -1,6 +1,6 @@
 """The course runner: execute every lesson, then publish the executed lessons as one static site.
 
-    python -m unsuplab.course run [PATHS...] [--fast] [--force] [--out DIR]   (``make lessons``)
+    python -m unsuplab.course run [PATHS...] [--fast] [--force] [--out DIR] [--backend NAME]   (``make lessons``)
     python -m unsuplab.course site [--out DIR]                                (rebuild the site only)
 
 ``run`` executes the lessons one after the other with nbclient and prints one line per lesson as it
@@ -9,6 +9,9 @@ starts and ends, with an estimate of the time left from the recorded durations o
 notebook is newer than its source notebook and than the library, and that ran in the same mode
 without error, is skipped (``--force`` redoes it). A failing lesson does not stop the others; each
 lesson's kernel log and error go to ``DIR/logs/NAME.log``. The exit status is 1 if any lesson failed.
+The kernels run on the Keras backend ``--backend`` names (default: ``KERAS_BACKEND``, else Keras' own choice);
+each executed lesson and the site record it, a lesson run on another backend is not up to date, and a lesson
+whose first cell says it cannot run on the backend (:mod:`unsuplab.backends`) is skipped with that reason.
 
 The site (``DIR/site/index.html``) is written with nbconvert (a small template over its ``lab``
 template adds navigation) and Jinja2, both already needed to run notebooks: one page per lesson with
@@ -31,9 +34,13 @@ import statistics
 import sys
 import time
 import traceback
+import urllib.parse
 from pathlib import Path
 
 import nbformat
+
+from . import backends
+from .fileio import atomic_write_text
 
 NB_VERSION = 4
 HERE = Path(__file__).resolve().parent
@@ -98,8 +105,9 @@ def read_meta(executed):
     return nb.metadata.get(META_KEY)
 
 
-def is_fresh(source, executed, mode, library_time=None):
-    """True when ``executed`` ran from ``source`` without error in ``mode``, after it and the library last changed."""
+def is_fresh(source, executed, mode, library_time=None, backend=None):
+    """True when ``executed`` ran from ``source`` without error in ``mode`` on ``backend`` (default: the current
+    one), after it and the library last changed."""
     if not executed.exists():
         return False
     if library_time is None:
@@ -108,29 +116,50 @@ def is_fresh(source, executed, mode, library_time=None):
     if executed.stat().st_mtime <= newest_input:
         return False
     meta = read_meta(executed) or {}
-    return meta.get("status") == "ok" and meta.get("mode") == mode and meta.get("source") == str(source)
+    return (meta.get("status") == "ok" and meta.get("mode") == mode and meta.get("source") == str(source)
+            and meta.get("backend", "tensorflow") == (backend or backends.current()))
+
+
+def _read_durations(path):
+    """``{mode: {lesson: seconds}}`` from a durations file; a missing, unreadable or malformed file (not JSON, a
+    list, a mode that is not a table) counts as empty, with a warning. Entries that are not numbers are dropped."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    try:
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"warning: ignoring {path}: not readable JSON ({exc}).")
+        return {}
+    if not isinstance(recorded, dict):
+        print(f"warning: ignoring {path}: expected {{mode: {{lesson: seconds}}}}, got a {type(recorded).__name__}.")
+        return {}
+    tables = {}
+    for mode, table in recorded.items():
+        if mode.startswith("_"):  # comments such as "_about"
+            continue
+        if not isinstance(table, dict):
+            print(f"warning: ignoring the {mode!r} entry of {path}: expected {{lesson: seconds}}, "
+                  f"got a {type(table).__name__}.")
+            continue
+        tables[mode] = {k: float(v) for k, v in table.items()
+                        if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < float("inf")}
+    return tables
 
 
 def load_durations(out, mode):
     """Seconds per lesson for ``mode``: the recorded ones over the shipped defaults."""
     durations = {}
     for path in (DEFAULT_DURATIONS, Path(out) / "durations.json"):
-        if path.exists():
-            try:
-                durations.update(json.loads(path.read_text(encoding="utf-8")).get(mode, {}))
-            except (ValueError, AttributeError):
-                print(f"note: ignoring unreadable {path}")
-    return {k: float(v) for k, v in durations.items() if isinstance(v, (int, float))}
+        durations.update(_read_durations(path).get(mode, {}))
+    return durations
 
 
 def save_duration(out, mode, name, seconds):
     path = Path(out) / "durations.json"
-    try:
-        recorded = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    except ValueError:
-        recorded = {}
+    recorded = _read_durations(path)
     recorded.setdefault(mode, {})[name] = round(seconds, 1)
-    path.write_text(json.dumps(recorded, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps(recorded, indent=1, sort_keys=True) + "\n")
 
 
 def estimate(names, durations):
@@ -153,23 +182,32 @@ def format_seconds(seconds):
 
 def execute(source, executed, log_path, mode, timeout):
     """Run one notebook in its own folder; write the executed notebook and the log. Return (status, message)."""
-    from nbclient.exceptions import CellExecutionError
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
-    nb = nbformat.read(str(source), as_version=NB_VERSION)
     started = time.monotonic()
     status, message = "ok", ""
     with open(log_path, "w", encoding="utf-8") as log:
         log.write(f"lesson {source.stem}, {mode} mode, source {source}, started {_now()}\n")
         log.flush()
+        try:
+            nb = nbformat.read(str(source), as_version=NB_VERSION)
+        except Exception as exc:  # not JSON, not a notebook, unreadable: this lesson fails, the others go on
+            message = f"{source} is not a readable notebook ({type(exc).__name__}: {_last_line(str(exc) or repr(exc))})"
+            log.write(f"\n{message}\nfailed after 0.0 s\n")
+            _write_executed(executed, stub_notebook(source.stem, message), mode, "failed", 0.0, source, message)
+            return "failed", 0.0, message
         client = _client_class()(nb, timeout=timeout, kernel_name="python3",
                                  resources={"metadata": {"path": str(source.parent.resolve())}})
         try:
             # The kernel's own stdout/stderr (its start-up log included) go to the log, not the terminal.
             client.execute(stdout=log, stderr=log)
+        except CellTimeoutError as exc:
+            status, message = "failed", f"timed out after {timeout} s in cell {client.cell_number}"
+            log.write(f"\n{message}\n{ANSI.sub('', str(exc))}\n")
         except CellExecutionError as exc:
             status, message = "failed", _last_line(str(exc))
             log.write(f"\n{ANSI.sub('', str(exc))}\n")
-        except Exception as exc:  # a dead kernel, a timeout, an unreadable notebook
+        except Exception as exc:  # a dead kernel, a kernel that did not start
             status, message = "failed", f"{type(exc).__name__}: {_last_line(str(exc) or repr(exc))}"
             log.write("\n" + ANSI.sub("", traceback.format_exc()))
         seconds = time.monotonic() - started
@@ -178,12 +216,24 @@ def execute(source, executed, log_path, mode, timeout):
             raise KeyboardInterrupt
         log.write(f"\n{status} after {seconds:.1f} s\n")
     _drop_lines(log_path, TCP_WARNING)
-    nb.metadata[META_KEY] = {"mode": mode, "status": status, "seconds": round(seconds, 1),
-                             "source": str(source), "finished": _now(), "error": message}
-    tmp = executed.with_suffix(".tmp")
-    nbformat.write(nb, str(tmp))
-    os.replace(tmp, executed)  # a run interrupted here leaves no half-written notebook behind
+    _write_executed(executed, nb, mode, status, seconds, source, message)
     return status, seconds, message
+
+
+def _write_executed(executed, nb, mode, status, seconds, source, message):
+    """Record the run in the notebook's metadata and write it atomically (never half-written)."""
+    nb.metadata[META_KEY] = {"mode": mode, "backend": backends.current(), "status": status,
+                             "seconds": round(seconds, 1), "source": str(source), "finished": _now(), "error": message}
+    atomic_write_text(executed, nbformat.writes(nb))
+
+
+def stub_notebook(name, message):
+    """A one-cell notebook that says why a lesson has no outputs (its source or executed notebook is unreadable);
+    the message is HTML-escaped, since markdown lets raw HTML through."""
+    import html
+
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        f"# {html.escape(str(name))}\n\nThis lesson could not be shown: {html.escape(str(message))}")])
 
 
 def _client_class():
@@ -198,6 +248,11 @@ def _client_class():
 
     class InterruptibleClient(NotebookClient):
         interrupted = False
+        cell_number = 0  # the cell running now, counted from 1 over all cells (markdown ones too)
+
+        async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+            self.cell_number = cell_index + 1
+            return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
 
         async def async_start_new_kernel(self, **kwargs):
             await super().async_start_new_kernel(**kwargs)
@@ -232,11 +287,17 @@ def _drop_lines(path, needle):
     """Remove the kernel's warning about unencrypted TCP (local kernel, nothing to act on) from a log."""
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     kept = [ln for ln in text.splitlines(keepends=True) if needle not in ln]
-    Path(path).write_text("".join(kept), encoding="utf-8")
+    atomic_write_text(path, "".join(kept))
 
 
-def run(paths, out, mode="full", force=False, timeout=1800, site=True, results="benchmarks/results"):
-    """Execute the lessons in ``paths`` into ``out``; return (records, exit status)."""
+def run(paths, out, mode="full", force=False, timeout=1800, site=True, results="benchmarks/results",
+        backend=None):
+    """Execute the lessons in ``paths`` into ``out`` on ``backend`` (default: the current one); return
+    (records, exit status)."""
+    try:
+        backend = backends.check(backend, "backend") if backend else backends.current()
+    except ValueError as exc:
+        raise CourseError(str(exc)) from None
     if mode not in ("full", "fast"):
         raise CourseError(f"mode: expected 'full' or 'fast', got {mode!r}.")
     if not isinstance(timeout, int) or timeout <= 0:
@@ -246,13 +307,15 @@ def run(paths, out, mode="full", force=False, timeout=1800, site=True, results="
     (out / "executed").mkdir(parents=True, exist_ok=True)
     (out / "logs").mkdir(parents=True, exist_ok=True)
     durations = load_durations(out, mode)
-    todo = [p.stem for p in notebooks if force or not is_fresh(p, out / "executed" / f"{p.stem}.ipynb", mode)]
+    todo = [p.stem for p in notebooks
+            if force or not is_fresh(p, out / "executed" / f"{p.stem}.ipynb", mode, backend=backend)]
     total = len(notebooks)
-    print(f"unsuplab course: {total} lesson{'s' if total != 1 else ''} in {mode} mode, {len(todo)} to run "
+    print(f"unsuplab course: {total} lesson{'s' if total != 1 else ''} in {mode} mode on "
+          f"{backends.NAMES[backend]}, {len(todo)} to run "
           f"(about {format_seconds(estimate(todo, durations))}), output in {out}/", flush=True)
     records = []
     try:
-        with _kernel_environment(mode):
+        with _kernel_environment(mode, backend):
             _run_lessons(notebooks, out, mode, todo, durations, timeout, records)
     except KeyboardInterrupt:
         print("\ninterrupted: finished lessons are kept; run the same command again to resume.", flush=True)
@@ -266,10 +329,10 @@ def run(paths, out, mode="full", force=False, timeout=1800, site=True, results="
 
 
 @contextlib.contextmanager
-def _kernel_environment(mode):
-    """What the kernels inherit: the mode, matplotlib's inline backend (figures become PNG outputs), and
-    TensorFlow's C++ log level (its start-up notices on stderr would show in the pages)."""
-    wanted = {"UNSUPLAB_FAST": "1" if mode == "fast" else "0",
+def _kernel_environment(mode, backend="tensorflow"):
+    """What the kernels inherit: the mode, the Keras backend, matplotlib's inline backend (figures become PNG
+    outputs), and TensorFlow's C++ log level (its start-up notices on stderr would show in the pages)."""
+    wanted = {"UNSUPLAB_FAST": "1" if mode == "fast" else "0", "KERAS_BACKEND": backend,
               "MPLBACKEND": "module://matplotlib_inline.backend_inline",
               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}  # no C++ start-up chatter
     saved = {key: os.environ.get(key) for key in wanted}
@@ -294,6 +357,14 @@ def _run_lessons(notebooks, out, mode, todo, durations, timeout, records):
             print(f"{tag} ... skipped (up to date; --force to run it again)", flush=True)
             records.append({"lesson": name, "status": "skipped", "seconds": None, "log": None})
             continue
+        try:
+            reason = backends.skip_reason(source, os.environ["KERAS_BACKEND"])
+        except Exception:  # an unreadable notebook: execute() reports it as this lesson's failure
+            reason = None
+        if reason:
+            print(f"{tag} ... skipped, {reason}", flush=True)
+            records.append({"lesson": name, "status": "skipped", "seconds": None, "log": None, "reason": reason})
+            continue
         left = estimate(todo[todo.index(name):], durations)
         print(f"{tag} ... started (about {format_seconds(estimate([name], durations))}; "
               f"about {format_seconds(left)} left)", flush=True)
@@ -313,7 +384,7 @@ def summary(records):
     lines = [f"{'lesson':<{width}}  {'seconds':>7}  status"]
     for r in records:
         seconds = "" if r["seconds"] is None else f"{r['seconds']:.0f}"
-        where = f"  (log: {r['log']})" if r["log"] else ""
+        where = f"  (log: {r['log']})" if r["log"] else (f"  ({r['reason']})" if r.get("reason") else "")
         lines.append(f"{r['lesson']:<{width}}  {seconds:>7}  {r['status']}{where}")
     counts = {s: sum(r["status"] == s for r in records) for s in ("ok", "failed", "skipped")}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items()) + ".")
@@ -359,6 +430,7 @@ def lesson_card(nb, name, page):
     meta = nb.metadata.get(META_KEY, {})
     return {"name": name, "page": page, "title": heading, "line": _markdown(line) if line else "",
             "picture": picture, "status": meta.get("status", "?"), "mode": meta.get("mode", "?"),
+            "backend": backends.NAMES.get(meta.get("backend", "tensorflow"), "?"),
             "seconds": meta.get("seconds"), "error": meta.get("error", "")}
 
 
@@ -366,7 +438,12 @@ def results_tables(results):
     """(anchor, title, html) for each ``*.md`` table in ``results``."""
     tables = []
     for path in sorted(Path(results).glob("*.md")) if results and Path(results).is_dir() else []:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"warning: leaving out the results table {path}: not readable as UTF-8 text ({exc}).",
+                  file=sys.stderr)
+            continue
         title = next((ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#")), path.stem)
         tables.append({"anchor": path.stem, "file": path.name, "title": title, "html": _markdown(text)})
     return tables
@@ -403,32 +480,54 @@ def build_site(out, executed, results="benchmarks/results"):
     site = Path(out) / "site"
     site.mkdir(parents=True, exist_ok=True)
     executed = [Path(p) for p in executed if Path(p).exists()]
-    notebooks = [nbformat.read(str(p), as_version=NB_VERSION) for p in executed]
-    pages = [f"{p.stem}.html" for p in executed]
+    notebooks = [_read_executed(p) for p in executed]
+    pages = [page_name(p.stem) for p in executed]
     tables = results_tables(results)
     exporter = HTMLExporter(template_name="unsuplab", extra_template_basedirs=[str(TEMPLATES)])
     mathjax = copy_mathjax(site)
     if mathjax:
         exporter.mathjax_url = mathjax
-    cards = [lesson_card(nb, path.stem, page) for path, nb, page in zip(executed, notebooks, pages)]
-    for i, (nb, card) in enumerate(zip(notebooks, cards)):
+    cards = [lesson_card(nb, path.stem, urllib.parse.quote(page)) for path, nb, page in zip(executed, notebooks, pages)]
+    for i, (nb, card, page) in enumerate(zip(notebooks, cards, pages)):
         before, after = cards[i - 1] if i else None, cards[i + 1] if i + 1 < len(cards) else None
         nav = {"index": "index.html", "results": "results.html" if tables else None, "prev": before,
-               "next": after, "status": card["status"], "mode": card["mode"], "error": card["error"]}
+               "next": after, "status": card["status"], "mode": card["mode"], "backend": card["backend"],
+               "error": card["error"]}
         body, _ = exporter.from_notebook_node(nb, resources={"unsuplab": nav,
                                                               "metadata": {"name": card["title"]}})
-        page = card["page"]
-        (site / page).write_text(body, encoding="utf-8")
+        atomic_write_text(site / page, body)
     env = _jinja()
     generated = _now()
     if tables:
-        (site / "results.html").write_text(env.get_template("results.html.j2").render(
-            tables=tables, generated=generated, mathjax=mathjax), encoding="utf-8")
+        atomic_write_text(site / "results.html", env.get_template("results.html.j2").render(
+            tables=tables, generated=generated, mathjax=mathjax))
     index = site / "index.html"
-    index.write_text(env.get_template("index.html.j2").render(
+    atomic_write_text(index, env.get_template("index.html.j2").render(
         cards=cards, tables=tables, generated=generated, mathjax=mathjax,
-        modes=sorted({c["mode"] for c in cards})), encoding="utf-8")
+        modes=sorted({c["mode"] for c in cards}), backends=sorted({c["backend"] for c in cards})))
     return index
+
+
+SITE_PAGES = {"index", "results"}  # the site's own pages: a lesson of that name gets another page name
+
+
+def page_name(stem):
+    """The file name of a lesson's page: ``NAME.html``, or ``NAME-lesson.html`` for a lesson named like one of the
+    site's own pages (``index``, ``results``, any case), which it would otherwise overwrite."""
+    return f"{stem}-lesson.html" if stem.lower() in SITE_PAGES else f"{stem}.html"
+
+
+def _read_executed(path):
+    """An executed notebook; an unreadable one (truncated, not JSON) becomes a failed stub naming the file."""
+    try:
+        return nbformat.read(str(path), as_version=NB_VERSION)
+    except Exception as exc:
+        message = (f"the executed notebook {path} is unreadable ({type(exc).__name__}: "
+                   f"{_last_line(str(exc) or repr(exc))}); run the lesson again")
+        print(f"warning: {message}.", file=sys.stderr)
+        nb = stub_notebook(path.stem, message)
+        nb.metadata[META_KEY] = {"status": "failed", "error": message}
+        return nb
 
 
 # --------------------------------------------------------------------------- command line
@@ -449,6 +548,8 @@ def main(argv=None):
     p.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell (default 1800)")
     p.add_argument("--results", default="benchmarks/results", help="folder of results tables (*.md)")
     p.add_argument("--no-site", action="store_true", help="execute only")
+    p.add_argument("--backend", default=None, choices=sorted(backends.NAMES),
+                   help="the Keras backend (default: KERAS_BACKEND, else Keras' own choice)")
     p = sub.add_parser("site", help="write the site from the lessons executed so far")
     p.add_argument("--fast", action="store_true", help="the fast-mode run's output folder")
     p.add_argument("--out", default=None)
@@ -463,7 +564,8 @@ def main(argv=None):
                 raise CourseError(f"--out: no executed lessons in {out}/executed/; run the 'run' command first.")
             print(f"site written: {build_site(out, executed, args.results)}")
             return 0
-        _, status = run(args.paths, out, mode, args.force, args.timeout, not args.no_site, args.results)
+        _, status = run(args.paths, out, mode, args.force, args.timeout, not args.no_site, args.results,
+                        args.backend)
         return status
     except CourseError as exc:
         print(f"error: {exc}", file=sys.stderr)
