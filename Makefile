@@ -3,12 +3,14 @@
 #   make lessons   set up .venv, install the Debian packages the lessons read if missing (.ci/system-packages),
 #                  then execute every lesson headless in full mode (about an hour on 2 cores, resumable) and
 #                  write the course site: build/course/full/site/index.html
-#   make test      set up .venv, then lint (ruff), run the unit tests (TensorFlow and JAX backends), every notebook
-#                  with nbval, and the grading path with the real nbgrader
+#   make test      set up .venv, then lint (ruff), run the unit tests on TensorFlow, JAX and PyTorch and on the
+#                  lowest versions requirements.txt allows (.venv-lowest), every notebook with nbval (the solutions
+#                  on all three backends), and the grading path with the real nbgrader
 #
 # Options: FAST=1 make lessons (the smoke run: fast mode, a few minutes, site in build/course/fast/site/),
 # FORCE=1 make lessons (run again the lessons that are up to date), NOTEBOOKS=solutions make lessons,
-# PYTHON=python3.12 make ... (the interpreter that creates .venv), VENV=path.
+# PYTHON=python3.12 make ... (the interpreter that creates .venv), VENV=path,
+# KERAS_BACKEND=jax|torch make lessons (the course on another backend; the site records which).
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -22,7 +24,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export PYTHONWARNINGS := ignore::DeprecationWarning
 PYTEST := $(PY) -m pytest -p no:cacheprovider
 
-.PHONY: setup system lessons site test lint test-unit test-notebooks test-grading sync clean
+.PHONY: setup torch lowest system lessons site test lint test-unit test-lowest test-notebooks test-grading sync clean
 
 setup: $(VENV)/.installed
 
@@ -31,6 +33,24 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+# PyTorch, the third backend, pinned to its CPU build (requirements-torch.txt).
+torch: $(VENV)/.torch-installed
+
+$(VENV)/.torch-installed: requirements-torch.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-torch.txt
+	touch $@
+
+# The lowest versions requirements.txt allows (constraints/lowest.txt pins each lower bound), in a venv of their own.
+LOWEST_VENV ?= .venv-lowest
+lowest: $(LOWEST_VENV)/.installed
+
+$(LOWEST_VENV)/.installed: requirements.txt constraints/lowest.txt pyproject.toml
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOWEST_VENV)/bin/python -m pip install --quiet -r requirements.txt -c constraints/lowest.txt
+	$(LOWEST_VENV)/bin/python -m pip install --quiet --no-deps -e .
 	touch $@
 
 # The Debian packages the lessons read (Fashion-MNIST, the English text, the baskets), installed when missing.
@@ -44,28 +64,52 @@ lessons: setup system
 site: setup
 	$(COURSE) site $(COURSE_MODE)
 
-test: setup lint test-unit test-notebooks test-grading
+test: setup lint test-unit test-lowest test-notebooks test-grading
 
 lint: setup
 	$(VENV)/bin/ruff check .
 
-# Unit tests on both backends; tests marked tensorflow_only (they run notebooks in a kernel, where the
-# backend does not matter) run once. Grading with nbgrader has its own target below.
-test-unit: setup
+# Unit tests on the three backends; tests marked tensorflow_only (they run notebooks in a kernel, where the
+# backend does not matter) or backend_independent (no Keras backend used: tests/conftest.py) run once. Grading
+# with nbgrader has its own target below.
+UNIT := $(PYTEST) tests -q -n 2 --dist loadfile --ignore=tests/test_nbgrader.py
+test-unit: setup torch
 	$(PY) -m unsuplab.lessontool check
-	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) tests -q -n 2 --dist loadfile --ignore=tests/test_nbgrader.py
-	UNSUPLAB_FAST=1 KERAS_BACKEND=jax $(PYTEST) tests -q -n 2 --dist loadfile --ignore=tests/test_nbgrader.py \
-		-m "not tensorflow_only"
+	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(UNIT)
+	UNSUPLAB_FAST=1 KERAS_BACKEND=jax $(UNIT) -m "not tensorflow_only and not backend_independent"
+	UNSUPLAB_FAST=1 KERAS_BACKEND=torch $(UNIT) -m "not tensorflow_only and not backend_independent"
 
-test-notebooks: setup
-	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) -q --nbval-lax --nbval-current-env \
-		--nbval-cell-timeout=300 -n 2 --dist loadscope lessons solutions
+# The unit tests on TensorFlow with the lowest versions requirements.txt allows.
+test-lowest: lowest
+	$(LOWEST_VENV)/bin/python -m pip list --format=freeze | grep -iE '^(keras|tensorflow[a-z-]*|numpy)=='
+	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(LOWEST_VENV)/bin/python -m pytest -p no:cacheprovider tests -q -n 2 \
+		--dist loadfile --ignore=tests/test_nbgrader.py -m "not tensorflow_only"
+
+# Every notebook on TensorFlow; the solved notebooks on JAX and PyTorch too (a lesson that cannot run on a
+# backend is skipped with its reason: unsuplab/backends.py).
+NBVAL := $(PYTEST) -q --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -n 2 --dist loadscope
+test-notebooks: setup torch
+	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(NBVAL) lessons solutions
+	UNSUPLAB_FAST=1 KERAS_BACKEND=jax $(NBVAL) solutions
+	UNSUPLAB_FAST=1 KERAS_BACKEND=torch $(NBVAL) solutions
 
 # The instructor path with the real nbgrader (installed from requirements-instructor.txt): release every
 # lesson, autograde solved, untouched and one-wrong submissions. nbgrader runs alembic from PATH.
 test-grading: setup
 	$(PY) -m pip install --quiet -r requirements-instructor.txt
-	PATH=$(abspath $(VENV))/bin:$$PATH UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) -q tests/test_nbgrader.py
+	PATH=$(abspath $(VENV))/bin:$$PATH UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) -q -s tests/test_nbgrader.py
+
+# Autograde one assignment of an nbgrader course (COURSE_DIR, default: here) with every student's code in a
+# bubblewrap sandbox: the course read-only except the submission being graded (docs/instructors.md).
+# make grade ASSIGNMENT=l04 COURSE_DIR=~/unsuplab-course [FAST=1]
+ASSIGNMENT ?=
+COURSE_DIR ?= .
+.PHONY: grade
+grade: setup
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make grade ASSIGNMENT=l04 [COURSE_DIR=path] [FAST=1]" >&2; exit 2; }
+	$(PY) -m pip install --quiet -r requirements-instructor.txt
+	cd $(COURSE_DIR) && $(if $(filter 1 yes true,$(FAST)),UNSUPLAB_FAST=1) \
+		$(abspath $(PY)) -m unsuplab.checks.sandbox grade $(ASSIGNMENT)
 
 # Regenerate lessons/ from solutions/ after editing a solution notebook. It never overwrites a lesson that
 # holds edits; BACKUP=1 moves such a lesson aside (NAME.ipynb.edited-TIMESTAMP) and regenerates it.

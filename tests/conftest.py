@@ -22,15 +22,15 @@ def offline(monkeypatch):
     monkeypatch.setenv("UNSUPLAB_OFFLINE", "1")
 
 
-# Test files that use no Keras backend (data loading, the lesson tool, file writing): like the tests marked
-# tensorflow_only, they run in the TensorFlow pass only (make test-unit), not again on JAX and PyTorch.
-# test_datasets.py compares the splits across all three backends itself.
+# Test files that use no Keras backend (data loading, the lesson tool, file writing), marked backend_independent:
+# make test-unit runs them in the TensorFlow pass, not again on JAX and PyTorch (the lowest-versions pass runs
+# them too). test_datasets.py compares the splits across all three backends itself.
 RUN_ONCE = {"test_datasets.py", "test_lessontool.py", "test_reliability_lessontool.py", "test_texture_mosaics.py",
             "test_transactions.py", "test_fileio.py"}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Marks the tests of RUN_ONCE tensorflow_only. A notebook whose first cell says it cannot run on this backend
+    """Marks the tests of RUN_ONCE backend_independent. A notebook whose first cell says it cannot run on this backend
     (``**Not on PyTorch:** why``) is skipped, every cell with that reason (``-rs`` prints it): never silently."""
     from unsuplab import backends
 
@@ -38,7 +38,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         path = Path(str(item.path))
         if path.name in RUN_ONCE:
-            item.add_marker(pytest.mark.tensorflow_only)
+            item.add_marker(pytest.mark.backend_independent)
         if path.suffix != ".ipynb":
             continue
         if path not in reasons:
