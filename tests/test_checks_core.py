@@ -66,19 +66,29 @@ def test_a_check_cell_with_the_wrong_arguments_blames_the_cell_not_the_student()
 
 
 def test_checks_raise_only_under_nbgrader(monkeypatch):
+    """The mode is the one the checks saw when they were defined (the setup cell's import), not the environment
+    an answer cell can change later (issue 27: ``os.environ.pop("NBGRADER_EXECUTION")``)."""
     import pytest
 
-    @exercise("Ex")
-    def check(student_fn):
-        expect_close(student_fn(), 1.0, "the value")
+    import unsuplab.checks as checks
 
     def todo():
         raise NotImplementedError
 
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    assert check(todo).status == "todo" and check(lambda: 2.0).status == "wrong"  # a student: never raises
+    def define():
+        @exercise("Ex")
+        def check(student_fn):
+            expect_close(student_fn(), 1.0, "the value")
+        return check
+
+    monkeypatch.setattr(checks, "_MODE", "")
+    check = define()
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")  # too late: a student's check never raises
+    assert check(todo).status == "todo" and check(lambda: 2.0).status == "wrong"
     for mode in ("autograde", "validate"):
-        monkeypatch.setenv("NBGRADER_EXECUTION", mode)
+        monkeypatch.setattr(checks, "_MODE", mode)
+        check = define()
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)  # the game: popped after the import
         assert check(lambda: 1.0).ok
         with pytest.raises(AssertionError, match="not attempted"):
             check(todo)

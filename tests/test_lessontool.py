@@ -260,7 +260,40 @@ def test_nbgrader_metadata_and_points_come_from_the_markers():
      r"cell 2: grade id 'f' is used again \(first in notebook, cell 0\)"),
     (["def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION", "# points: lots\ncheck.f(f)"],
      "one positive number"),
+    (["def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION", "check.f(f)", "x = 1",
+      "# part: values\ncheck.f_values(f)"], "cell 3: check cell"),  # a part follows its check directly
+    (["# part: values\ncheck.f_values(f)"], "cell 0: check cell"),
 ])
 def test_instructor_layout_errors_name_the_cell(cells, message):
     with pytest.raises(LessonError, match=message):
         lessontool.to_lesson(_nb(*cells))
+
+
+def test_no_cell_under_an_exercise_prints_the_librarys_reference():
+    """Issue 27: the library's source (``inspect.getsource``) is shown only in the appendix at the end of a lesson,
+    never one cell below an exercise, in the solutions and in the released lessons alike."""
+    for folder in ("solutions", "lessons"):
+        for path in sorted((ROOT / folder).glob("*.ipynb")):
+            cells = nbformat.read(str(path), as_version=4).cells
+            appendix = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"
+                             and c.source.startswith("## Appendix: the library's versions")), len(cells))
+            for index, cell in enumerate(cells[:appendix]):
+                assert not (cell.cell_type == "code" and "getsource" in cell.source), \
+                    f"{folder}/{path.name}, cell {index} prints library source above the appendix"
+            assert all(c.cell_type != "code" or lessontool.BEGIN not in c.source for c in cells[appendix:]), \
+                f"{folder}/{path.name}: an exercise after the appendix"
+
+
+def test_an_exercise_graded_in_parts_gets_one_graded_cell_per_part():
+    nb = _nb("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION", "check.f_contract(f)",
+             "md:The values:", "# points: 2\n# part: values\ncheck.f(f)")
+    meta = [c.metadata.get("nbgrader") for c in lessontool.to_lesson(nb).cells]
+    assert (meta[1]["grade_id"], meta[1]["points"]) == ("check_f_contract", 1)
+    assert (meta[3]["grade_id"], meta[3]["points"]) == ("check_f", 2)
+
+
+def test_the_exercise_table_in_the_instructors_guide_is_current():
+    text = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
+    table = lessontool.exercise_table(ROOT / "solutions")
+    assert f"{lessontool.TABLE_BEGIN}\n{table}\n{lessontool.TABLE_END}" in text
+    assert "| 04_sparse_autoencoder | `check_kl_sparsity_layer_contract` |" in table

@@ -36,6 +36,7 @@ A lesson that someone edited is never overwritten: build refuses (or, with
 """
 
 import argparse
+import ast
 import copy
 import hashlib
 import json
@@ -48,6 +49,9 @@ import nbformat
 
 from unsuplab.fileio import atomic_write_text
 
+HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+HIDDEN_BLOCK = re.compile(r"\n?^### BEGIN HIDDEN TESTS\n.*?^### END HIDDEN TESTS$\n?", re.M | re.S)
+CHECKS_DIR = Path(__file__).resolve().parent / "checks"
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 SOLUTION_ONLY = "# SOLUTION ONLY"
@@ -57,6 +61,7 @@ NB_VERSION = 4
 CHECK_CALL = re.compile(r"^check\.(\w+)\(", re.M)
 CHECK_IMPORT = re.compile(r"^from unsuplab\.checks import \w+ as check\b", re.M)
 POINTS = re.compile(r"^# points: *(\S+) *$", re.M)
+PART = re.compile(r"^# part: *\S", re.M)  # a further graded part of the exercise just checked
 NEAR_MARKER = re.compile(r"^\s*#+\s*(begin|end)\s*solution\b|^\s*#+\s*solution\s*only\b", re.I)
 SCHEMA = 3
 
@@ -135,10 +140,65 @@ def _points(cell, where):
     return int(points) if points == int(points) else points
 
 
+def hidden_checks(where):
+    """The names NAME that ``unsuplab/checks/lessonNN.py`` grades on hidden cases (``def hidden_NAME``), for the
+    notebook ``where`` (``NN_title.ipynb``); read from the file, without importing it."""
+    number = re.match(r"(\d\d)_", Path(where).name)
+    path = CHECKS_DIR / f"lesson{number.group(1)}.py" if number else None
+    if path is None or not path.exists():
+        return set()
+    return set(re.findall(r"^def hidden_(\w+)\(", path.read_text(encoding="utf-8"), re.M))
+
+
+def with_hidden_tests(source, names):
+    """A check cell's source with nbgrader's hidden-test block: ``check.hidden_NAME(...)`` with the visible
+    call's arguments for each ``check.NAME(...)`` that has hidden cases (issue 27). Any old block is replaced."""
+    source = HIDDEN_BLOCK.sub("\n", source).rstrip("\n")
+    calls = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names \
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "check":
+            call = ast.get_source_segment(source, node)
+            calls.append(call.replace(f"check.{node.func.attr}(", f"check.hidden_{node.func.attr}(", 1))
+    return "\n".join([source, HIDDEN_BEGIN, *calls, HIDDEN_END]) if calls else source
+
+
+TABLE_BEGIN, TABLE_END = "<!-- exercise table: begin (written by the lesson tool) -->", "<!-- exercise table: end -->"
+EXERCISE_TITLE = re.compile(r'@exercise\(\s*"([^"]+)"(?:[^()]|\([^()]*\))*\)\s*def (\w+)\(')
+
+
+def exercise_table(solutions="solutions"):
+    """The instructors' table (Markdown): every lesson's graded cells, the exercise each grades, its points and
+    whether it has hidden cases; from the solutions' nbgrader metadata and the checks' titles."""
+    rows = ["| lesson | graded cell (`grade_id`) | exercise | points | hidden cases |", "|---|---|---|---|---|"]
+    total = 0
+    for path in sorted(Path(solutions).glob("*.ipynb")):
+        checks = CHECKS_DIR / f"lesson{path.name[:2]}.py"
+        titles = dict((name, title) for title, name in EXERCISE_TITLE.findall(
+            checks.read_text(encoding="utf-8"))) if checks.exists() else {}
+        hidden = hidden_checks(path)
+        for cell in annotate(clean(read(path)), str(path)).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if not meta.get("grade"):
+                continue
+            name = meta["grade_id"].removeprefix("check_")
+            title = titles.get(name, "written answer (manually graded, feedback only)")
+            rows.append(f"| {path.stem} | `{meta['grade_id']}` | {title} | {meta['points']:g} | "
+                        f"{'yes' if name in hidden else ('-' if name not in titles else 'no')} |")
+            total += meta["points"]
+    return "\n".join(rows + ["", f"{total:g} points in all."])
+
+
+def _with_table(text, table):
+    head, begin, rest = text.partition(TABLE_BEGIN)
+    _, end, tail = rest.partition(TABLE_END)
+    return f"{head}{begin}\n{table}\n{end}{tail}" if begin and end else text
+
+
 def annotate(nb, where="notebook"):
     """Write nbgrader cell metadata from the markers (issue 13); refuse a layout nbgrader cannot grade."""
     nb = copy.deepcopy(nb)
-    ids, pending = {}, None
+    ids, pending, hidden, parts_of = {}, None, hidden_checks(where), None
     for index, cell in enumerate(nb.cells):
         cell.metadata.pop("nbgrader", None)
         here = f"{where}, cell {index}"
@@ -155,17 +215,22 @@ def annotate(nb, where="notebook"):
                 meta = _nbgrader(f"answer_cell_{index}", solution=True, grade=True, points=0)
             pending = pending or here
         elif cell.cell_type == "code" and CHECK_CALL.search(source):
-            if pending is None:
+            if pending is None and not (PART.search(source) and parts_of):
                 raise LessonError(f"{here}: check cell {source.strip().splitlines()[0]!r} has no exercise: "
-                                  f"no cell with '{BEGIN}' since the previous check cell.")
+                                  f"no cell with '{BEGIN}' since the previous check cell (a further part of the "
+                                  "same exercise follows its check cell directly and has a '# part: NAME' line).")
+            parts_of = pending or parts_of
             points = _points(cell, here)
             if not POINTS.search(source):  # state the points in the lesson itself
                 cell.source = f"# points: {points}\n" + source
+            cell.source = with_hidden_tests(cell.source, hidden)
             meta = _nbgrader("check_" + CHECK_CALL.search(source).group(1), grade=True, locked=True,
                              points=points)
             pending = None
         elif cell.cell_type == "code" and CHECK_IMPORT.search(source):
             meta = _nbgrader("setup_checks", locked=True)
+        if cell.cell_type == "code" and meta is None:
+            parts_of = None  # parts follow their exercise's check cell directly
         if meta is not None:
             if meta["grade_id"] in ids:
                 raise LessonError(f"{here}: grade id {meta['grade_id']!r} is used again (first in "
@@ -213,6 +278,8 @@ def to_lesson(nb, where="notebook"):
             continue
         if BEGIN in cell.source or END in cell.source:
             cell.source = _strip_block(cell.source, f"{where}, cell {index}", cell.cell_type == "markdown")
+        if HIDDEN_BEGIN in cell.source:  # as nbgrader's generate_assignment: the student never sees them
+            cell.source = HIDDEN_BLOCK.sub("\n", cell.source).rstrip("\n")
         cells.append(cell)
     nb.cells = cells
     nb.metadata["unsuplab"] = {"generated": content_hash(nb)}
@@ -309,6 +376,13 @@ def build(solutions="solutions", lessons="lessons", backup=False):
     for stale in sorted(Path(lessons).glob("*.ipynb")):
         if stale.name not in wanted:
             print(f"note: {stale} has no source in {solutions}/ (left in place)")
+    docs = Path(solutions).resolve().parent / "docs" / "instructors.md"
+    if docs.exists():
+        text = docs.read_text(encoding="utf-8")
+        updated = _with_table(text, exercise_table(solutions))
+        if updated != text:
+            atomic_write_text(docs, updated)
+            print(f"wrote the exercise table in {docs}")
     return 0
 
 
@@ -332,6 +406,11 @@ def check(solutions="solutions", lessons="lessons"):
     for extra in sorted(Path(lessons).glob("*.ipynb")):
         if extra.name not in wanted:
             problems.append(f"{extra} has no source in {solutions}/")
+    docs = Path(solutions).resolve().parent / "docs" / "instructors.md"
+    if docs.exists():
+        text = docs.read_text(encoding="utf-8")
+        if _with_table(text, exercise_table(solutions)) != text:
+            problems.append(f"{docs}: the exercise table is out of date; the build command rewrites it")
     return problems
 
 

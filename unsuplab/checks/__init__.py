@@ -14,18 +14,36 @@ Under nbgrader's autograder (or validator) nbgrader sets ``NBGRADER_EXECUTION``
 (``"autograde"`` / ``"validate"``); a check then also raises ``AssertionError``
 on a wrong or unfinished answer, so the check cell scores zero points.
 A student function that returns NaN is always wrong, whatever the check compares.
+
+What an answer cannot change (issue 27): the grading mode is read once, when the locked setup cell imports
+the checks; the checks modules are read-only (``check.x = ...`` raises); a student's function gets private
+copies of its inputs; an answer that only delegates to the library's reference is wrong; while grading,
+each check runs in a separate process under a time and memory limit (``isolation.py``), so a crash or a hang
+fails that check only.
 """
 
 import functools
 import inspect
 import os
 import re
+import sys
+import types
 
 import numpy as np
+
+from . import delegation, isolation
 
 
 class Wrong(AssertionError):
     """Raised inside a check with the message a student should read."""
+
+
+class CheckFailed(AssertionError):
+    """Raised by a check cell under nbgrader on a wrong or unfinished answer. IPython shows only the message
+    (``_render_traceback_``): the feedback a student reads has no traceback with the grader's paths."""
+
+    def _render_traceback_(self):
+        return [str(self)]
 
 
 class Feedback:
@@ -50,11 +68,41 @@ class Feedback:
 
 
 GRADING_ENV = "NBGRADER_EXECUTION"
+GRADING_MODES = ("autograde", "validate")
+ISOLATE_ENV, TIMEOUT_ENV, MEMORY_ENV = "UNSUPLAB_ISOLATE_CHECKS", "UNSUPLAB_CHECK_TIMEOUT", "UNSUPLAB_CHECK_MEMORY_GB"
+
+# Read once, when the locked setup cell imports the checks: an answer cell that pops the environment variable
+# afterwards changes nothing (every check captures the mode when it is defined, see `exercise`).
+_MODE = os.environ.get(GRADING_ENV, "")
+_ISOLATE = os.environ.get(ISOLATE_ENV, "1" if _MODE in GRADING_MODES else "0").strip().lower() in ("1", "true", "yes")
+_TIMEOUT = float(os.environ.get(TIMEOUT_ENV, "300"))  # seconds per check or per yours_or_library call
+_MEMORY_GB = float(os.environ.get(MEMORY_ENV, "4"))  # address space a check's child may add
 
 
 def grading():
-    """True while nbgrader's autograder or validator runs the notebook."""
-    return os.environ.get(GRADING_ENV, "") in ("autograde", "validate")
+    """True while nbgrader's autograder or validator runs the notebook (as it was when the checks were imported)."""
+    return _MODE in GRADING_MODES
+
+
+class _ReadOnlyModule(types.ModuleType):
+    """A checks module whose functions and classes cannot be replaced from a notebook (``check.x = ...``)."""
+
+    def __setattr__(self, name, value):
+        current = self.__dict__.get(name)
+        if callable(current) or isinstance(current, types.ModuleType):
+            raise AttributeError(f"{self.__name__}.{name} is part of the course's grader and cannot be replaced "
+                                 "from a notebook; remove that line from your answer.")
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        if callable(self.__dict__.get(name)):
+            raise AttributeError(f"{self.__name__}.{name} is part of the course's grader and cannot be deleted.")
+        super().__delattr__(name)
+
+
+def _freeze(module):
+    if module is not None and type(module) is types.ModuleType:
+        module.__class__ = _ReadOnlyModule
 
 
 def _has_nan(value, depth=0):
@@ -74,30 +122,105 @@ def _has_nan(value, depth=0):
         return False
 
 
-def _nan_guard(fn):
-    """Wrap a student function so that a NaN in what it returns is reported as wrong (issue 19, item 5)."""
+def private_copy(value, depth=0):
+    """``value`` with every NumPy array (and pandas object) copied, inside lists, tuples and dicts too, so that
+    a student's function that changes its inputs in place cannot change the check's own data."""
+    if isinstance(value, np.ndarray) or type(value).__module__.startswith("pandas."):
+        return value.copy()
+    if depth < 3 and isinstance(value, (list, tuple)) and type(value) in (list, tuple):
+        return type(value)(private_copy(v, depth + 1) for v in value)
+    if depth < 3 and type(value) is dict:
+        return {k: private_copy(v, depth + 1) for k, v in value.items()}
+    return value
+
+
+def _guard(fn):
+    """Wrap a student function: it gets private copies of its inputs, and a NaN in what it returns is wrong.
+    After a call, ``changed_inputs`` says whether it changed a NumPy array it was given (in its copy)."""
     if not (inspect.isfunction(fn) or inspect.ismethod(fn) or isinstance(fn, functools.partial)):
         return fn  # a model, a layer, a class or data: passed through untouched
 
     @functools.wraps(fn)
     def guarded(*args, **kwargs):
-        result = fn(*args, **kwargs)
+        copies = private_copy(list(args))
+        result = fn(*copies, **private_copy(kwargs))
+        guarded.changed_inputs = any(isinstance(a, np.ndarray) and not np.array_equal(a, c, equal_nan=a.dtype.kind
+                                     in "fc") for a, c in zip(args, copies))  # for checks that forbid it
         if _has_nan(result):
             raise Wrong("your function returned NaN (not a number); look for a log of 0, a 0/0 or a "
                         "mean over an empty selection.")
         return result
+    guarded.changed_inputs = False
     return guarded
 
 
-def exercise(title):
+def changed_inputs(student_fn):
+    """True when the student's function changed a NumPy array it was given, in its last call (see ``_guard``)."""
+    return getattr(student_fn, "changed_inputs", False)
+
+
+_nan_guard = _guard  # the name before issue 27
+
+
+def _grade(check, title, args, kwargs):
+    """Run ``check`` on the student's answer; the :class:`Feedback` (never raises for the student's errors)."""
+    args = [_guard(a) for a in args]
+    kwargs = {k: _guard(v) for k, v in kwargs.items()}
+    try:
+        detail = check(*args, **kwargs)
+        return Feedback("ok", title, "correct. " + (detail or ""))
+    except NotImplementedError:
+        return Feedback("todo", title, "not attempted yet. Fill in the cell marked '# YOUR CODE HERE', run it, "
+                                       "then run this check again.")
+    except Wrong as wrong:
+        return Feedback("wrong", title, f"not yet right. {wrong}")
+    except KeyboardInterrupt:
+        raise  # the kernel's own interrupt (a student stopping a long cell)
+    except BaseException as exc:  # the student's code crashed: say where, not a traceback
+        return Feedback("wrong", title, f"your code raised {type(exc).__name__}: {exc}")
+
+
+def _failure(outcome, what):
+    """One plain sentence for an isolated call that did not return."""
+    if outcome.kind == "timeout":
+        return (f"{what} did not finish within {outcome.value:g} s (an endless loop, or far too much work?), "
+                "so it was stopped.")
+    if outcome.kind == "crashed":
+        return (f"{what} ended the Python process ({outcome.value}: os._exit, sys.exit in a child, a crash in "
+                "compiled code or far too much memory). It ran in a separate process, so the rest of the "
+                "notebook is safe.")
+    return f"{what} raised {outcome.value}"
+
+
+def _run_check(check, title, args, kwargs):
+    """The check's :class:`Feedback`, in a separate process when isolation is on (grading), else in the kernel."""
+    if _ISOLATE:
+        outcome = isolation.run(functools.partial(_grade, check, title, args, kwargs), _TIMEOUT)
+        if outcome.printed:
+            print(outcome.printed, end="")
+        if outcome.kind == "ok":
+            return outcome.value
+        if outcome.kind != "unavailable":
+            return Feedback("wrong", title, "not yet right. " + _failure(outcome, "your code"))
+        print(f"(this check runs in the notebook's own process: {outcome.value})")
+    return _grade(check, title, args, kwargs)
+
+
+def exercise(title, reference=None):
     """Decorate a check function that raises :class:`Wrong` when the answer is wrong.
 
     The decorated function may return a short string of praise or detail. A call
     with arguments the check does not accept is reported as a mistake in the lesson's
-    check cell, not in the student's code.
+    check cell, not in the student's code. ``reference`` ("unsuplab.module:name") names the library's own
+    version: an answer that only delegates to it is wrong, and a correct answer is told where to read it.
+    The grading mode is captured here, when the checks module is imported, and the module's checks become
+    read-only.
     """
+    mode = _MODE
+
     def decorate(check):
         signature = inspect.signature(check)
+        _freeze(sys.modules.get(check.__module__))
 
         @functools.wraps(check)
         def wrapper(*args, **kwargs):
@@ -108,22 +231,18 @@ def exercise(title):
                                   f"wrongly ({exc}). That is a mistake in the lesson's check cell, not in "
                                   "your code: restore the cell as it was given.")
             else:
-                args = [_nan_guard(a) for a in args]
-                kwargs = {k: _nan_guard(v) for k, v in kwargs.items()}
-                try:
-                    detail = check(*args, **kwargs)
-                    result = Feedback("ok", title, "correct. " + (detail or ""))
-                except NotImplementedError:
-                    result = Feedback("todo", title, "not attempted yet. Fill in the cell marked "
-                                      "'# YOUR CODE HERE', run it, then run this check again.")
-                except Wrong as wrong:
-                    result = Feedback("wrong", title, f"not yet right. {wrong}")
-                except Exception as exc:  # the student's code crashed: say where, not a traceback
-                    result = Feedback("wrong", title, f"your code raised {type(exc).__name__}: {exc}")
+                found = reference and args and delegation.delegation(args[0], reference)
+                if found:
+                    result = Feedback("wrong", title, f"not yet right. {found}")
+                else:
+                    result = _run_check(check, title, args, kwargs)
+                    if result.ok and reference:
+                        result.message += f" See the library's version: {delegation.where(reference)}."
+            if mode in GRADING_MODES and not result.ok:
+                raise CheckFailed(str(result))  # shown once, as the cell's error: the cell scores 0
             print(result)
-            if grading() and not result.ok:
-                raise AssertionError(str(result))
             return result
+        wrapper.title, wrapper.reference = title, reference
         return wrapper
     return decorate
 
@@ -170,13 +289,22 @@ def yours_or_library(student_fn, library_fn, *args, what="this piece", **kwargs)
     """Call the student's ``student_fn(*args, **kwargs)``; if it is left undone or fails, use ``library_fn``.
 
     Lessons use it to train the student's own model or layer once their exercise is done, and the library's
-    otherwise, saying plainly which one runs.
+    otherwise, saying plainly which one runs. Every failure of the student's code counts (``SystemExit``
+    included), only the kernel's own interrupt goes through. While grading, the student's call first runs once
+    in a separate process under the checks' time limit, so a crash or an endless loop costs this call only.
     """
+    if _ISOLATE:
+        outcome = isolation.run(functools.partial(_probe_call, student_fn, args, kwargs), _TIMEOUT)
+        if outcome.kind in ("timeout", "crashed"):
+            print(f"{_failure(outcome, 'Your ' + what)} Using the library's instead.")
+            return library_fn(*args, **kwargs)
     try:
         result = student_fn(*args, **kwargs)
     except NotImplementedError:
         print(f"Exercise not done yet: using the library's {what} instead of yours.")
-    except Exception as exc:  # the student's code crashed: say so in one line, then go on
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:  # the student's code crashed: say so in one line, then go on
         print(f"Your {what} raised {type(exc).__name__}: {exc}. Using the library's instead.")
     else:
         if result is not None:
@@ -184,6 +312,12 @@ def yours_or_library(student_fn, library_fn, *args, what="this piece", **kwargs)
             return result
         print(f"Your {what} returned None. Using the library's instead.")
     return library_fn(*args, **kwargs)
+
+
+def _probe_call(student_fn, args, kwargs):
+    """Run the student's call in the child; only whether it returned matters (models do not travel back)."""
+    student_fn(*args, **kwargs)
+    return None
 
 
 # A name that runs on one Keras backend only: student code must use keras.layers / keras.ops.
@@ -277,3 +411,8 @@ def call_on_images(model, input_shape, n, rng, hint=""):
     except Exception as exc:
         raise Wrong(f"the model must take images of shape (batch, {', '.join(map(str, input_shape))}): "
                     f"{type(exc).__name__}: {exc}. Start with keras.Input(shape=input_shape){hint}.") from exc
+
+
+if _ISOLATE:
+    isolation.start(_MEMORY_GB)  # now, before the lesson runs any tensor op (see isolation.py)
+_freeze(sys.modules[__name__])

@@ -13,11 +13,12 @@ from . import (
 )
 
 
-def _toy(seed=0):
+def _toy(seed=0, n=60, d=12):
+    """``n`` vectors of ``d`` numbers near a 3-d subspace: the first ``n - 10`` for training, 10 for testing."""
     rng = np.random.default_rng(seed)
-    basis = rng.normal(size=(3, 12))
-    x = rng.normal(size=(60, 3)) * [3.0, 2.0, 1.0] @ basis + 0.05 * rng.normal(size=(60, 12))
-    return x[:50].astype("float32"), x[50:].astype("float32")
+    basis = rng.normal(size=(3, d))
+    x = rng.normal(size=(n, 3)) * [3.0, 2.0, 1.0] @ basis + 0.05 * rng.normal(size=(n, d))
+    return x[:-10].astype("float32"), x[-10:].astype("float32")
 
 
 @exercise("Exercise 1 (PCA from scratch)")
@@ -71,3 +72,32 @@ def pca_as_keras(student_fn):
         raise Wrong("the reconstructions are off by the mean image: the decoder's bias is the mean.")
     expect_close(got, want, "your model's reconstructions", rtol=1e-3, atol=1e-3)
     return "Your Keras model reconstructs exactly as scikit-learn's PCA: a linear autoencoder with PCA's weights."
+
+
+@exercise("Exercise 1 (PCA from scratch), hidden cases")
+def hidden_pca_encode_decode(student_fn):
+    """Cases the visible check does not show: 80 training vectors of 7 numbers, k = 3 and k = d (every direction)."""
+    from sklearn.decomposition import PCA
+
+    x_train, x_test = _toy(seed=7, n=90, d=7)
+    for k in (3, 7):
+        out = student_fn(x_train, x_test, k)
+        if not isinstance(out, tuple) or len(out) != 2:
+            raise Wrong("return a tuple (codes, reconstructions).")
+        pca = PCA(k).fit(x_train)
+        expect_close(out[1], pca.inverse_transform(pca.transform(x_test)),
+                     f"the reconstructions of vectors of 7 numbers with k={k}", rtol=1e-3, atol=1e-3)
+        expect_close(np.abs(to_numpy(out[0])), np.abs(pca.transform(x_test)),
+                     f"the codes of vectors of 7 numbers with k={k}", rtol=1e-3, atol=1e-3)
+
+
+@exercise("Exercise 2 (PCA as a Keras model), hidden cases")
+def hidden_pca_as_keras(student_fn):
+    """Another size: vectors of 7 numbers, a 3-number code."""
+    from sklearn.decomposition import PCA
+
+    x_train, x_test = _toy(seed=8, n=70, d=7)
+    pca = PCA(3).fit(x_train)
+    model = student_model(student_fn, pca.mean_.astype("float32"), pca.components_.astype("float32"))
+    expect_close(to_numpy(model(x_test)), pca.inverse_transform(pca.transform(x_test)),
+                 "your model's reconstructions of vectors of 7 numbers with a 3-number code", rtol=1e-3, atol=1e-3)

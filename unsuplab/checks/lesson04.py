@@ -57,7 +57,18 @@ def _wrong_variants(rho, beta, codes):
     ]
 
 
-@exercise("Exercise 1 (a KL-sparsity layer)")
+@exercise("Exercise 1 (a KL-sparsity layer), part 1: the contract", reference="unsuplab.layers:KLSparsity")
+def kl_sparsity_layer_contract(layer_class):
+    """Part 1 (shapes and types): ``layer_class(rho=..., beta=...)`` is a Keras layer that returns its input
+    unchanged and adds one finite number with ``add_loss``; what the number is, is part 2."""
+    codes = np.random.default_rng(0).uniform(0.01, 0.6, size=(6, 5)).astype("float32")
+    got = _penalty(layer_class, 0.1, 0.5, codes)
+    if not np.isfinite(got):
+        raise Wrong(f"the loss your layer adds is {got}; clip rho_hat before taking logs.")
+    return "a pass-through Keras layer that adds one number to the loss. Part 2 checks the number."
+
+
+@exercise("Exercise 1 (a KL-sparsity layer)", reference="unsuplab.layers:KLSparsity")
 def kl_sparsity_layer(layer_class):
     """``layer_class(rho=..., beta=...)``: a pass-through layer whose call adds
     ``beta * sum_j KL(rho || rho_hat_j)``."""
@@ -100,3 +111,12 @@ def kl_sparsity_layer(layer_class):
     if not np.isfinite(float(logs["loss"])):
         raise Wrong("one training step gave a NaN or infinite loss.")
     return "The penalty matches the closed form, is 0 at rho_hat = rho, and reaches the model's loss."
+
+
+@exercise("Exercise 1 (a KL-sparsity layer), hidden cases", reference="unsuplab.layers:KLSparsity")
+def hidden_kl_sparsity_layer(layer_class):
+    """Other rho, beta and batch shape than the visible check: rho = 0.3, beta = 2, a (9, 7) batch."""
+    codes = np.random.default_rng(5).uniform(0.05, 0.9, size=(9, 7)).astype("float32")
+    for rho, beta in ((0.3, 2.0), (0.02, 0.25)):
+        expect_close(_penalty(layer_class, rho, beta, codes), kl_penalty(rho, beta, codes),
+                     f"the penalty for rho={rho}, beta={beta} on a (9, 7) batch", rtol=1e-4)

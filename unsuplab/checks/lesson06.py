@@ -114,7 +114,7 @@ def _added_losses(layer):
     return [float(to_numpy(value)) for value in layer.losses]
 
 
-@exercise("Exercise 1 (the contractive penalty as a Keras layer)")
+@exercise("Exercise 1 (the contractive penalty as a Keras layer)", reference="unsuplab.layers:ContractiveDense")
 def contractive_layer(layer_class, weight=0.5):
     """``layer_class(units, weight=...)``: a ReLU ``Dense`` whose ``call`` returns the code and adds
     ``weight * mean_batch ||J_f(x)||_F^2`` with ``add_loss``; the penalty's gradient must reach the kernel."""

@@ -228,7 +228,7 @@ def _kl_mistakes(beta):
     ]
 
 
-@exercise("Exercise 1 (the Sampling layer: reparameterisation and KL)")
+@exercise("Exercise 1 (the Sampling layer: reparameterisation and KL)", reference="unsuplab.layers:Sampling")
 def sampling_layer(layer_class):
     """``layer_class(beta=..., seed=...)`` called on ``[z_mean, z_log_var]`` returns
     ``z = z_mean + exp(z_log_var / 2) * eps`` and adds ``beta * mean_batch KL(q(z|x) || N(0, I))`` with ``add_loss``;

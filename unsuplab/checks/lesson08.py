@@ -63,7 +63,7 @@ def conv_denoiser(student_fn, input_shape=(28, 28, 1)):
             "the first convolution.")
 
 
-@exercise("Exercise 2 (PSNR)")
+@exercise("Exercise 2 (PSNR)", reference="unsuplab.metrics:psnr")
 def psnr(student_psnr):
     """``student_psnr(reference, estimate)`` -> mean over images of 10 log10(1 / MSE)."""
     rng = np.random.default_rng(0)

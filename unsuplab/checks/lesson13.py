@@ -14,7 +14,7 @@ def _problem():
     return distances, rng.integers(0, 3, 6), rng.integers(0, 3, 30)
 
 
-@exercise("Exercise 2 (precision@k)")
+@exercise("Exercise 2 (precision@k)", reference="unsuplab.metrics:precision_at_k")
 def precision_at_k(student_fn):
     """``student_fn(distances, query_labels, database_labels, k)`` -> mean share of same-label items in each top k."""
     distances, q, db = _problem()
@@ -122,7 +122,8 @@ def _train(what, layer_class):
                     f"{_NO_GRADIENT}") from exc
 
 
-@exercise("Exercise 1 (a binarising layer with the straight-through estimator)")
+@exercise("Exercise 1 (a binarising layer with the straight-through estimator)",
+          reference="unsuplab.layers:StraightThroughBinarize")
 def binarize_layer(layer_class):
     """``layer_class()`` called on sigmoid codes returns exact 0/1 bits ``round(x)`` and passes the gradient through
     unchanged (straight-through estimator, Bengio, Leonard and Courville, 2013: ``x + stop_gradient(round(x) - x)``).
@@ -164,3 +165,25 @@ def binarize_layer(layer_class):
                     f"{[round(float(v), 4) for v in identity[:4]]}... Return inputs + "
                     "ops.stop_gradient(ops.round(inputs) - inputs).")
     return "exact 0/1 bits forward, and the gradient reaches the encoder as if the layer were the identity."
+
+
+@exercise("Exercise 2 (precision@k), hidden cases", reference="unsuplab.metrics:precision_at_k")
+def hidden_precision_at_k(student_fn):
+    """9 queries against 41 items of 4 classes, k = 3, 12 and 41 (the whole database)."""
+    rng = np.random.default_rng(11)
+    distances, q, db = rng.random((9, 41)), rng.integers(0, 4, 9), rng.integers(0, 4, 41)
+    for k in (3, 12, 41):
+        expect_close(student_fn(distances, q, db, k), metrics.precision_at_k(distances, q, db, k),
+                     f"precision@{k} of 9 queries against 41 items", rtol=1e-6)
+
+
+@exercise("Exercise 1 (a binarising layer with the straight-through estimator), hidden cases",
+          reference="unsuplab.layers:StraightThroughBinarize")
+def hidden_binarize_layer(layer_class):
+    """Codes of another shape, (5, 6), drawn away from 0.5: exact bits ``round(x)``."""
+    import keras
+
+    codes = np.random.default_rng(3).uniform(0.0, 0.45, size=(5, 6)).astype("float32")
+    codes[:, ::2] += 0.53  # every other unit above 0.5
+    out = layer_class()(keras.ops.convert_to_tensor(codes))
+    expect_close(out, np.round(codes), "the bits of (5, 6) codes", atol=1e-6)

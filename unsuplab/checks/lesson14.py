@@ -6,7 +6,7 @@ import numpy as np
 from . import Wrong, exercise, expect_close, to_numpy
 
 
-@exercise("Exercise 1 (AutoRec's masked loss in keras.ops)")
+@exercise("Exercise 1 (AutoRec's masked loss in keras.ops)", reference="unsuplab.recommender:observed_squared_error")
 def masked_loss(student_fn):
     """``student_fn(ratings, predicted)`` -> sum_ui m_ui (r_ui - r_hat_ui)^2 / sum_ui m_ui with m_ui = [r_ui != 0],
     written with keras.ops (it runs inside training); compared with the closed form on known missing entries."""

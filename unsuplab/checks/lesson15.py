@@ -32,7 +32,7 @@ def _loss_value(student_fn, p, q, what, marginal_weight=1.0):
     return value
 
 
-@exercise("Exercise 1 (the IIC loss)")
+@exercise("Exercise 1 (the IIC loss)", reference="unsuplab.iic.loss:iic_loss")
 def iic_loss(student_fn):
     """``student_fn(p, q, marginal_weight=1.0)`` -> ``-I(z, z')`` of the symmetrised joint of two (n, C)
     softmax batches (eq. 1-3), the marginal terms weighted by ``marginal_weight``; compared with
@@ -83,7 +83,7 @@ def iic_loss(student_fn):
            "the marginal weight in place, finite when a cluster is empty."
 
 
-@exercise("Exercise 2 (one cluster carries no information)")
+@exercise("Exercise 2 (one cluster carries no information)", reference="unsuplab.iic.loss:mutual_information")
 def mutual_information(student_fn):
     """``student_fn(P)`` -> ``I`` in nats of a (C, C) joint matrix, with 0 ln 0 = 0; 0 for a single cluster."""
     C = 4

@@ -47,7 +47,24 @@ def _q_by_hand(z, mu, alpha, power=None, divide=True, squared=True, axis=1):
     return kernel / kernel.sum(axis=axis, keepdims=True) if axis is not None else kernel
 
 
-@exercise("Exercise 1a (DEC's soft assignment q)")
+@exercise("Exercise 1a (DEC's soft assignment q), part 1: the contract", reference="unsuplab.dec:soft_assignment")
+def soft_assignment_contract(student_fn):
+    """Part 1 (shapes and types): ``student_fn(z, centroids)`` returns an (N, k) tensor of finite, non-negative
+    numbers, computed with keras.ops (a backend tensor for backend tensors); the values are part 2."""
+    _no_backend_calls(student_fn)
+    rng = np.random.default_rng(0)
+    z, mu = rng.normal(size=(12, 3)).astype("float32"), rng.normal(size=(4, 3)).astype("float32")
+    got = _call(student_fn, "q", z, mu)
+    if got.shape != (12, 4):
+        raise Wrong(f"q should have shape (points, clusters) = (12, 4), got {got.shape}: one row per point, one "
+                    "column per centroid.")
+    if not np.all(np.isfinite(got)) or np.any(got < 0):
+        raise Wrong("q holds negative, infinite or NaN values; each q_ij is a (normalised) kernel value, >= 0.")
+    _stays_a_tensor(student_fn, z, mu)
+    return "q has one row per point and one column per centroid. Part 2 checks the values."
+
+
+@exercise("Exercise 1a (DEC's soft assignment q)", reference="unsuplab.dec:soft_assignment")
 def soft_assignment(student_fn):
     """``student_fn(z, centroids, alpha=1.0)`` -> q (N, k), Student's t kernel normalised over the clusters
     (DEC eq. 1); compared with :func:`unsuplab.dec.soft_assignment`."""
@@ -99,7 +116,7 @@ def _p_by_hand(q, divide=True, square=True, normalise=True):
     return w / w.sum(axis=1, keepdims=True) if normalise else w
 
 
-@exercise("Exercise 1b (DEC's target distribution P)")
+@exercise("Exercise 1b (DEC's target distribution P)", reference="unsuplab.dec:target_distribution")
 def target_distribution(student_fn):
     """``student_fn(q)`` -> P (N, k), ``q_ij^2 / f_j`` normalised over each row, ``f_j = sum_i q_ij`` (DEC eq. 3);
     compared with :func:`unsuplab.dec.target_distribution`."""
@@ -146,7 +163,7 @@ def _triplets_by_hand(e, labels, margin, hinge=True, with_self=False, over_all=F
     return total / (valid.size if over_all else max(valid.sum(), 1))
 
 
-@exercise("Exercise 2 (JULE's batch-all triplet loss)")
+@exercise("Exercise 2 (JULE's batch-all triplet loss)", reference="unsuplab.jule:triplet_loss")
 def triplet_loss(student_fn):
     """``student_fn(embeddings, labels, margin=0.2)`` -> the mean of ``max(0, D_ij - D_ik + margin)`` over the
     valid triplets (i != j same label, k another label) of the batch; compared with
@@ -195,3 +212,34 @@ def triplet_loss(student_fn):
                         "Divide by max(number of valid triplets, 1).")
     _stays_a_tensor(student_fn, e, labels)
     return "it matches unsuplab.jule.triplet_loss: mean hinge over the valid triplets, 0 for a batch without any."
+
+
+@exercise("Exercise 1a (DEC's soft assignment q), hidden cases", reference="unsuplab.dec:soft_assignment")
+def hidden_soft_assignment(student_fn):
+    """20 points in 5-d, 6 centroids, alpha = 0.5 and 10."""
+    rng = np.random.default_rng(5)
+    z, mu = rng.normal(size=(20, 5)).astype("float32"), rng.normal(size=(6, 5)).astype("float32")
+    for alpha in (0.5, 10.0):
+        expect_close(_call(student_fn, f"q with alpha = {alpha:g}", z, mu, alpha=alpha), reference_q(z, mu, alpha),
+                     f"q of 20 points and 6 centroids with alpha = {alpha:g}", rtol=1e-4, atol=1e-6)
+
+
+@exercise("Exercise 1b (DEC's target distribution P), hidden cases", reference="unsuplab.dec:target_distribution")
+def hidden_target_distribution(student_fn):
+    """25 points, 6 clusters of very different sizes."""
+    q = np.random.default_rng(6).dirichlet([8.0, 3.0, 1.0, 1.0, 0.5, 0.5], 25).astype("float32")
+    expect_close(_call(student_fn, "P of 25 points", q), reference_p(q), "P of 25 points and 6 clusters",
+                 rtol=1e-4, atol=1e-6)
+
+
+@exercise("Exercise 2 (JULE's batch-all triplet loss), hidden cases", reference="unsuplab.jule:triplet_loss")
+def hidden_triplet_loss(student_fn):
+    """14 embeddings in 6-d with 4 labels, margins 0.5 and 0.05."""
+    rng = np.random.default_rng(7)
+    e = rng.normal(size=(14, 6)).astype("float32")
+    e /= np.linalg.norm(e, axis=1, keepdims=True)
+    labels = rng.integers(0, 4, 14)
+    for margin in (0.5, 0.05):
+        value = _call(student_fn, f"the loss with margin {margin:g}", e, labels, margin=margin)
+        expect_close(value.reshape(()) if value.size == 1 else value, reference_triplet(e, labels, margin),
+                     f"the loss of 14 embeddings with margin {margin:g}", rtol=1e-4, atol=1e-6)

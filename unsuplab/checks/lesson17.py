@@ -60,7 +60,8 @@ def _unsymmetrised(p1, p2, T):
     return out
 
 
-@exercise("Exercise 1 (the displacement-window joint matrices, in one convolution)")
+@exercise("Exercise 1 (the displacement-window joint matrices, in one convolution)",
+          reference="unsuplab.iic.segmentation:segmentation_joint")
 def displacement_joint(student_fn):
     """``student_fn(p1, p2, T)`` -> the (2T+1, 2T+1, k, k) joints ``P_t`` of eq. 5 for per-pixel probabilities
     (n, h, w, k) of two views, each normalised and symmetrised; compared with a loop over displacements."""

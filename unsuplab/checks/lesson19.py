@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 
-from . import Wrong, exercise
+from . import Wrong, exercise, expect_close
 
 
 def toy_baskets(n=400, seed=0):
@@ -185,3 +185,25 @@ def next_candidates(student_fn):
     triples = len(list(itertools.combinations(set().union(*pairs), 3)))
     return (f"Only itemsets whose every subset is frequent get counted: from the {len(pairs)} frequent pairs of the "
             f"second example, {len(reference_candidates(pairs))} of the {triples} possible triples.")
+
+
+@exercise("Exercise 1 (support, confidence and lift of one rule), hidden cases")
+def hidden_rule_measures(student_fn):
+    """Other baskets (250, another seed) and other rules, one with two items on the right."""
+    baskets = toy_baskets(n=250, seed=3)
+    for antecedent, consequent in ((("milk",), ("bread",)), (("bread",), ("butter", "jam"))):
+        got = _three_numbers(student_fn(baskets.copy(), list(antecedent), list(consequent)))
+        expect_close(got, mlxtend_measures(baskets, antecedent, consequent),
+                     f"(support, confidence, lift) of {antecedent} -> {consequent}", rtol=1e-6, atol=1e-9)
+
+
+@exercise("Exercise 2 (the candidates Apriori must count), hidden cases")
+def hidden_next_candidates(student_fn):
+    """Frequent 3-itemsets over five items, and a single frequent itemset (nothing to join)."""
+    for case in ([{"a", "b", "c"}, {"a", "b", "d"}, {"a", "c", "d"}, {"b", "c", "d"}, {"a", "b", "e"},
+                  {"a", "c", "e"}], [{"a", "b"}]):
+        frequent = [frozenset(s) for s in case]
+        got, want = _itemsets(student_fn(list(frequent))), reference_candidates(frequent)
+        if got != want:
+            raise Wrong(f"from {[_show(s) for s in frequent]} the candidates are {[_show(s) for s in want]}, "
+                        f"you give {[_show(s) for s in got]}.")
