@@ -322,3 +322,8 @@ def test_bad_graph_arguments():
         jule.knn_affinity(np.full((5, 2), np.nan))
     with pytest.raises(ValueError, match="square"):
         jule.initial_clusters(sparse.csr_matrix(np.ones((3, 4))))
+
+
+def test_triplet_loss_names_the_shape_of_rank_1_embeddings():
+    with pytest.raises(ValueError, match=r"`embeddings` must have shape \(batch, features\), got shape \(4,\)"):
+        jule.triplet_loss(np.zeros(4, "float32"), np.array([0, 0, 1, 1]))

@@ -3,19 +3,11 @@
 Agglomerative clustering in the forward pass, a CNN trained on the current clusters in the backward pass,
 alternated over "periods". Defaults follow the authors' Torch code (github.com/jwyang/JULE.torch, ``train.lua``):
 
-* :func:`knn_affinity`: each sample links to its ``ks = 20`` nearest neighbours,
-  ``W_ij = exp(-d_ij^2 / sigma^2)`` with ``sigma^2`` the mean squared distance to those neighbours
-  (``affinity/affinity.lua``; the graph of Zhang et al., ECCV 2012). ``W`` is directed (``j`` among the neighbours
-  of ``i``) and stored as a ``scipy.sparse`` matrix, ``ks`` entries a row: no N x N array anywhere.
-* :func:`initial_clusters`: each sample points to its nearest neighbour; the samples whose nearest-neighbour
-  chains end at the same pair of mutual nearest neighbours form one cluster, i.e. the connected components of the
-  1-nearest-neighbour graph (``agg_clustering.init``).
-* :func:`graph_degree_linkage`: the cluster affinity of Zhang et al. (2012) used by JULE,
-  ``A(a, b) = 1_a' W_ab W_ba 1_a / |a|^2 + 1_b' W_ba W_ab 1_b / |b|^2``.
-* :func:`merge_clusters`: greedy merging with the K_c criterion (JULE eq. 6): cluster ``i`` scores
-  ``A(i, n_1) + sum_{k=2..K_c} (A(i, n_1) - A(i, n_k)) / (K_c - 1)`` with ``n_k`` its k-th most affine cluster;
-  the best-scoring cluster merges with ``n_1``. Used while more than 100 clusters remain, then plain ``A(i, n_1)``
-  (``agg_clustering.search_clusters``).
+* The forward pass, graph agglomeration in NumPy and SciPy (:mod:`unsuplab.agglomeration`):
+  :func:`~unsuplab.agglomeration.knn_affinity` (the K_s-nearest-neighbour graph ``W``),
+  :func:`~unsuplab.agglomeration.initial_clusters` (nearest-neighbour chains),
+  :func:`~unsuplab.agglomeration.graph_degree_linkage` (the cluster affinity of Zhang et al., 2012) and
+  :func:`~unsuplab.agglomeration.merge_clusters` (greedy merging with the K_c criterion, JULE eq. 6).
 * :func:`triplet_loss`: the weighted triplet loss (JULE eq. 11), ``max(0, gamma ||a - p||^2 - ||a - n||^2 + m)``
   with ``gamma = 1``, ``m = 0.2`` (``criterions/TripletEmbedding.lua``), over the triplets of a batch built from
   the pseudo-labels.
@@ -59,7 +51,6 @@ A user encoder (any Keras model with flat outputs, e.g. a Dense network for feat
 it is copied (the original is left as it is) and followed by an L2 normalisation.
 """
 
-import heapq
 import math
 import time
 from dataclasses import dataclass, field
@@ -67,293 +58,17 @@ from dataclasses import dataclass, field
 import keras
 import numpy as np
 from keras import layers, ops
-from scipy import sparse
-from scipy.sparse.csgraph import connected_components
-from sklearn.neighbors import NearestNeighbors
 
+from .agglomeration import (  # noqa: F401  (_Merger: reached as jule._Merger by tests/test_jule.py)
+    _Merger,
+    graph_degree_linkage,
+    initial_clusters,
+    knn_affinity,
+    merge_clusters,
+)
 from .validation import number_at_least, positive_int
 
-__all__ = ["knn_affinity", "initial_clusters", "graph_degree_linkage", "merge_clusters", "triplet_loss",
-           "TripletLoss", "InverseDecay", "build_jule_cnn", "JULEHistory", "fit_jule"]
-
-LARGE = 100  # the K_c criterion is used while more clusters than this remain (agg_clustering.search_clusters)
-
-
-# ----------------------------------------------------------------------------- the graph and its clusters
-
-def _check_features(features, name="features"):
-    features = np.asarray(features)
-    if features.ndim != 2:
-        raise ValueError(f"`{name}` must have shape (samples, features), got shape {features.shape}.")
-    if features.dtype.kind not in "fiu" or not np.all(np.isfinite(features)):
-        raise ValueError(f"`{name}` must hold finite numbers (no NaN or infinite values).")
-    return features.astype("float64", copy=False)
-
-
-def _check_affinity(affinity):
-    if not sparse.issparse(affinity):
-        raise TypeError(f"`affinity` must be a scipy.sparse matrix (from knn_affinity), got "
-                        f"{type(affinity).__name__}.")
-    if affinity.shape[0] != affinity.shape[1]:
-        raise ValueError(f"`affinity` must be square (samples x samples), got shape {affinity.shape}.")
-    return sparse.csr_matrix(affinity, dtype="float64")
-
-
-def _compact(labels, n):
-    labels = np.asarray(labels)
-    if labels.shape != (n,):
-        raise ValueError(f"`labels` must have shape ({n},), one label per sample, got shape {labels.shape}.")
-    if labels.dtype.kind not in "iu":
-        raise TypeError(f"`labels` must hold integers, got dtype {labels.dtype}.")
-    return np.unique(labels, return_inverse=True)[1].reshape(-1).astype("int64")
-
-
-def knn_affinity(features, ks=20):
-    """The directed K_s-nearest-neighbour graph ``W`` (N x N, ``scipy.sparse`` CSR, ``ks`` entries a row).
-
-    ``W_ij = exp(-||f_i - f_j||^2 / sigma^2)`` for the ``ks`` nearest neighbours ``j`` of ``i`` (never ``i``
-    itself), ``sigma^2`` the mean of those squared distances (the authors' bandwidth); other entries are 0.
-    ``W`` is not symmetrised: ``W_ij`` and ``W_ji`` are both stored (and equal) only for mutual neighbours.
-    """
-    features = _check_features(features)
-    n = len(features)
-    ks = positive_int(ks, "ks")
-    if ks >= n:
-        raise ValueError(f"`ks` ({ks}) must be smaller than the number of samples ({n}).")
-    distances, indices = NearestNeighbors(n_neighbors=ks + 1).fit(features).kneighbors(features)
-    own = indices == np.arange(n)[:, None]
-    own[~own.any(axis=1), -1] = True  # a duplicate came before the sample itself: drop the farthest instead
-    keep = ~own
-    indices = indices[keep].reshape(n, ks)
-    squared = np.square(distances[keep].reshape(n, ks))
-    sigma2 = float(squared.mean())
-    weights = np.exp(-squared / (sigma2 if sigma2 > 0 else 1.0))
-    rows = np.repeat(np.arange(n), ks)
-    return sparse.csr_matrix((weights.ravel(), (rows, indices.ravel())), shape=(n, n))
-
-
-def initial_clusters(affinity):
-    """Nearest-neighbour-chain clusters: labels (N,) int64, numbered 0..C-1.
-
-    Each sample points to its nearest neighbour (the largest ``W_ij`` of its row); following the pointers, every
-    chain ends in a pair of mutual nearest neighbours, and the samples whose chains end at the same pair form one
-    cluster: the connected components of the 1-nearest-neighbour graph (``agg_clustering.init`` of JULE).
-    """
-    affinity = _check_affinity(affinity)
-    n = affinity.shape[0]
-    if np.any(np.diff(affinity.indptr) == 0):
-        raise ValueError("every row of `affinity` needs at least one neighbour.")
-    nearest = np.asarray(affinity.argmax(axis=1)).reshape(-1)
-    graph = sparse.csr_matrix((np.ones(n), (np.arange(n), nearest)), shape=(n, n))
-    return connected_components(graph, directed=True, connection="weak")[1].astype("int64")
-
-
-def _indicator(labels, n_clusters):
-    n = len(labels)
-    return sparse.csr_matrix((np.ones(n), (np.arange(n), labels)), shape=(n, n_clusters))
-
-
-def _degree_products(affinity, labels, n_clusters):
-    """``U[a, b] = 1_a' W_ab W_ba 1_a = sum_{v in b} in_a(v) out_a(v)``, sparse (clusters x clusters), 0 diagonal.
-
-    ``in_a(v) = sum_{u in a} W_uv`` and ``out_a(v) = sum_{u in a} W_vu``: the affinity of ``a`` to ``b`` counts the
-    paths ``a -> v -> a`` through the samples ``v`` of ``b`` (Zhang et al. 2012, eq. 5).
-    """
-    member = _indicator(labels, n_clusters)
-    into, out = (affinity.T @ member).tocsr(), (affinity @ member).tocsr()
-    products = (member.T @ into.multiply(out).tocsr()).T.tocsr()  # products[a, b]: sum over v in b
-    products.setdiag(0)
-    products.eliminate_zeros()
-    return products
-
-
-def graph_degree_linkage(affinity, labels):
-    """The cluster affinity of graph degree linkage (Zhang et al. 2012), symmetric sparse (clusters x clusters).
-
-    ``A(a, b) = 1_a' W_ab W_ba 1_a / |a|^2 + 1_b' W_ba W_ab 1_b / |b|^2`` (JULE eq. 4 to 6); clusters are the
-    labels' distinct values in increasing order. The diagonal is 0.
-    """
-    affinity = _check_affinity(affinity)
-    labels = _compact(labels, affinity.shape[0])
-    sizes = np.bincount(labels).astype("float64")
-    scaled = sparse.diags(1.0 / sizes ** 2) @ _degree_products(affinity, labels, len(sizes))
-    return (scaled + scaled.T).tocsr()
-
-
-class _Merger:
-    """Greedy agglomeration on the GDL affinity with exact updates; state in per-cluster dictionaries."""
-
-    def __init__(self, affinity, labels, kc, features):
-        self.w_rows, self.w_cols = affinity, affinity.tocsc()
-        self.labels, self.kc, self.features = labels.copy(), kc, features
-        self.n = len(labels)
-        sizes = np.bincount(labels)
-        self.size = sizes.astype("float64")
-        order = np.argsort(labels, kind="stable")
-        self.members = np.split(order, np.cumsum(sizes)[:-1])
-        products = _degree_products(affinity, labels, len(sizes))
-        scaled = sparse.diags(1.0 / self.size ** 2) @ products
-        linkage = (scaled + scaled.T).tocsr()
-        self.products = [dict(zip(products.indices[s:e].tolist(), products.data[s:e].tolist()))
-                         for s, e in zip(products.indptr[:-1], products.indptr[1:])]
-        self.linkage = [dict(zip(linkage.indices[s:e].tolist(), linkage.data[s:e].tolist()))
-                        for s, e in zip(linkage.indptr[:-1], linkage.indptr[1:])]
-        self.alive = len(sizes)
-        self.version = [0] * len(sizes)
-        self.partner = [-1] * len(sizes)
-        self._rebuild()
-
-    def _use_kc(self):
-        return self.kc > 1 and self.alive > LARGE
-
-    def _score(self, c):
-        """JULE eq. 6 for cluster ``c`` (missing neighbours count as affinity 0) and its best neighbour."""
-        links = self.linkage[c]
-        if not links:
-            return 0.0, -1
-        best = max(links, key=links.get)
-        first = links[best]
-        if not self._use_kc():
-            return first, best
-        values = sorted(links.values(), reverse=True)[1:self.kc]
-        return first + ((self.kc - 1) * first - sum(values)) / (self.kc - 1), best
-
-    def _push(self, c):
-        score, self.partner[c] = self._score(c)
-        self.version[c] += 1
-        heapq.heappush(self.heap, (-score, c, self.version[c]))
-
-    def _rebuild(self):
-        self.heap, self.kc_on = [], self._use_kc()
-        for c, links in enumerate(self.linkage):
-            if links is not None:
-                self._push(c)
-
-    def _pop(self):
-        while self.heap:
-            score, c, version = heapq.heappop(self.heap)
-            if self.linkage[c] is not None and version == self.version[c]:
-                return -score, c
-        raise RuntimeError("no cluster left to merge")  # not reached: merge_clusters keeps >= 1 cluster
-
-    def _closest_pair(self):
-        """Fallback with no positive affinity left: nearest mean features (or the two smallest clusters)."""
-        ids = np.array([c for c, links in enumerate(self.linkage) if links is not None])
-        if self.features is None:
-            a, b = ids[np.argsort(self.size[ids], kind="stable")[:2]]
-            return int(a), int(b)
-        means = np.stack([self.features[self.members[c]].mean(axis=0) for c in ids])
-        distances, nearest = NearestNeighbors(n_neighbors=2).fit(means).kneighbors(means)
-        i = int(np.argmin(distances[:, 1]))
-        return int(ids[i]), int(ids[nearest[i, 1]])
-
-    @staticmethod
-    def _gather(matrix, rows):
-        """The (column index, value) pairs of ``rows`` of a CSR (or, for columns, CSC) matrix: no scipy slicing."""
-        starts, ends = matrix.indptr[rows], matrix.indptr[rows + 1]
-        lengths = ends - starts
-        where = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        return matrix.indices[where], matrix.data[where]
-
-    def _sums_from(self, matrix, samples, cluster):
-        """For each of ``samples``: the sum of its row of ``matrix`` (CSR; CSC: column) over ``cluster``'s members."""
-        lengths = matrix.indptr[samples + 1] - matrix.indptr[samples]
-        others, weights = self._gather(matrix, samples)
-        inside = self.labels[others] == cluster
-        owner = np.repeat(np.arange(len(samples)), lengths)
-        return np.bincount(owner[inside], weights=weights[inside], minlength=len(samples))
-
-    def _merged_row(self, a, b):
-        """``U[a + b, i]`` for every other cluster ``i``, exactly, at a cost set by the smaller cluster ``b``.
-
-        ``U[a + b, i] = U[a, i] + U[b, i] + sum_{v in i} (in_a(v) out_b(v) + in_b(v) out_a(v))``: the cross terms
-        are non-zero only next to ``b``. Call before relabelling ``b``'s members.
-        """
-        targets, into = self._gather(self.w_rows, self.members[b])   # b -> v
-        sources, out = self._gather(self.w_cols, self.members[b])    # v -> b
-        samples, inverse = np.unique(np.concatenate([targets, sources]), return_inverse=True)
-        inverse = inverse.reshape(-1)
-        into_b = np.bincount(inverse[:len(targets)], weights=into, minlength=len(samples))
-        out_b = np.bincount(inverse[len(targets):], weights=out, minlength=len(samples))
-        into_a = self._sums_from(self.w_cols, samples, a)  # column v of W over a's members: a -> v
-        out_a = self._sums_from(self.w_rows, samples, a)   # row v of W over a's members: v -> a
-        cross = into_a * out_b + into_b * out_a
-        where = np.flatnonzero(cross)
-        ids, inverse = np.unique(self.labels[samples[where]], return_inverse=True)
-        sums = np.bincount(inverse.reshape(-1), weights=cross[where], minlength=len(ids))
-        row = dict(self.products[a])
-        for i, value in self.products[b].items():
-            row[i] = row.get(i, 0.0) + value
-        for i, value in zip(ids.tolist(), sums.tolist()):
-            row[i] = row.get(i, 0.0) + value
-        row.pop(a, None)
-        row.pop(b, None)
-        return row
-
-    def merge_once(self):
-        score, a = self._pop()
-        b = self.partner[a]
-        if score <= 0 or b < 0:
-            heapq.heappush(self.heap, (-score, a, self.version[a]))
-            a, b = self._closest_pair()
-        if self.size[a] < self.size[b]:  # the larger cluster keeps its id
-            a, b = b, a
-        row = self._merged_row(a, b)
-        self.labels[self.members[b]] = a
-        self.members[a] = np.concatenate([self.members[a], self.members[b]])
-        self.size[a] += self.size[b]
-        neighbours = (self.linkage[a].keys() | self.linkage[b].keys() | row.keys()) - {a, b}
-        links = {}
-        for i in neighbours:
-            products = self.products[i]
-            column = products.pop(a, 0.0) + products.pop(b, 0.0)  # U[i, a + b] = U[i, a] + U[i, b]: exact
-            if column:
-                products[a] = column
-            value = row.get(i, 0.0) / self.size[a] ** 2 + column / self.size[i] ** 2
-            other = self.linkage[i]
-            other.pop(b, None)
-            if value > 0:
-                other[a] = links[i] = value
-            else:
-                other.pop(a, None)
-        self.products[a], self.linkage[a] = row, links
-        self.products[b] = self.linkage[b] = self.members[b] = None
-        self.alive -= 1
-        self.version[b] += 1
-        if self.kc_on != self._use_kc():
-            self._rebuild()
-        else:
-            for c in neighbours | {a}:
-                self._push(c)
-        return a, b, score
-
-
-def merge_clusters(affinity, labels, n_merges, kc=5, features=None):
-    """Merge clusters ``n_merges`` times by graph degree linkage with the K_c criterion; return ``(labels, merges)``.
-
-    ``affinity``: the sample graph ``W`` (:func:`knn_affinity`); ``labels``: the current clusters (any integers).
-    Each step merges the cluster with the best K_c score (module docstring; plain best affinity once 100 or
-    fewer clusters remain, or with ``kc = 1``) with its most affine neighbour, then updates the affinities.
-    With no positive affinity left, the two clusters with the closest mean ``features`` merge (the two smallest
-    without ``features``). Returns the new labels (N,) numbered 0..C-1 in the order of the input clusters, and
-    ``merges``: ``[(kept, absorbed, score), ...]`` in the input's numbering (clusters numbered by sorted label).
-    """
-    affinity = _check_affinity(affinity)
-    labels = _compact(labels, affinity.shape[0])
-    n_clusters = int(labels.max()) + 1
-    n_merges = positive_int(n_merges, "n_merges", minimum=0)
-    if n_merges >= n_clusters:
-        raise ValueError(f"`n_merges` ({n_merges}) must be smaller than the number of clusters ({n_clusters}).")
-    kc = positive_int(kc, "kc")
-    if features is not None:
-        features = _check_features(features)
-        if len(features) != len(labels):
-            raise ValueError(f"`features` has {len(features)} rows but there are {len(labels)} samples.")
-    if n_merges == 0:
-        return labels, []
-    merger = _Merger(affinity, labels, kc, features)
-    merges = [merger.merge_once() for _ in range(n_merges)]
-    return _compact(merger.labels, len(labels)), merges
+__all__ = ["triplet_loss", "TripletLoss", "InverseDecay", "build_jule_cnn", "JULEHistory", "fit_jule"]
 
 
 # ----------------------------------------------------------------------------- the loss and the network
@@ -366,6 +81,8 @@ def triplet_loss(embeddings, labels, margin=0.2, gamma=1.0):
     0 when the batch holds no such triplet.
     """
     embeddings = ops.convert_to_tensor(embeddings)
+    if len(embeddings.shape) != 2:
+        raise ValueError(f"`embeddings` must have shape (batch, features), got shape {tuple(embeddings.shape)}.")
     labels = ops.reshape(ops.convert_to_tensor(labels), (-1,))
     squares = ops.sum(ops.square(embeddings), axis=1)
     distances = ops.maximum(squares[:, None] + squares[None, :] - 2.0 * ops.matmul(embeddings, ops.transpose(
