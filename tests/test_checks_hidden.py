@@ -15,11 +15,12 @@ import numpy as np
 import pytest
 from keras import layers, ops
 
-from unsuplab import lessontool
+from unsuplab import degrade, lessontool
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = {"00": "00_what_is_unsupervised_learning", "04": "04_sparse_autoencoder", "13": "13_retrieval",
-            "16": "16_deep_clustering", "19": "19_association_rules"}
+NOTEBOOK = {"00": "00_what_is_unsupervised_learning", "04": "04_sparse_autoencoder", "05": "05_denoising_autoencoder",
+            "08": "08_noise_removal", "10": "10_colorization", "11": "11_super_resolution", "13": "13_retrieval",
+            "14": "14_recommender", "16": "16_deep_clustering", "19": "19_association_rules"}
 
 
 def solution(lesson, name):
@@ -27,7 +28,7 @@ def solution(lesson, name):
     nb = nbformat.read(str(ROOT / "solutions" / f"{NOTEBOOK[lesson]}.ipynb"), as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code" and
                 (c.source.startswith(f"def {name}(") or c.source.startswith(f"class {name}(")))
-    scope = {"np": np, "ops": ops, "keras": keras, "layers": layers}
+    scope = {"np": np, "ops": ops, "keras": keras, "layers": layers, "degrade": degrade}
     exec(cell.source, scope)
     return scope[name]
 
@@ -50,6 +51,13 @@ CASES = [  # (lesson, check, solution name, visible inputs?, spoil)
     ("19", "rule_measures", "rule_measures", lambda a: len(a[0]) == 400, lambda r: (r[0], r[1], r[2] * 1.1)),
     ("19", "next_candidates", "next_candidates", lambda a: "a" not in set().union(*a[0]) if a[0] else True,
      lambda r: set(list(r)[1:])),
+    ("05", "salt_and_pepper", "salt_and_pepper", lambda a: a[0].shape[-1] == 1, lambda r: np.full_like(r, 0.5)),
+    ("08", "psnr", "my_psnr", lambda a: a[0].shape == (3, 8, 8, 1), lambda r: r + 1.0),
+    ("10", "gray_baseline", "gray_baseline", lambda a: a[0].shape == (4, 6, 6, 3), lambda r: r * 0.9),
+    ("11", "pixel_shuffle", "pixel_shuffle", lambda a: a[1] == 2, lambda r: r * 1.1),
+    ("11", "bicubic_baseline", "bicubic_baseline", lambda a: a[1] == 3, lambda r: r * 0.9),
+    ("14", "masked_loss", "my_masked_loss", lambda a: tuple(a[0].shape) == (6, 9), lambda r: r * 1.1),
+    ("14", "top_n", "my_top_n", lambda a: a[0].shape == (5, 12), lambda r: r[:, ::-1]),
 ]
 
 
@@ -86,7 +94,7 @@ def test_source_notebooks_carry_hidden_blocks_and_lessons_do_not():
                 assert f"check.hidden_{name}(" in cell.source.split(lessontool.HIDDEN_BEGIN)[1]
         lesson = (ROOT / "lessons" / path.name).read_text(encoding="utf-8")
         assert "HIDDEN TESTS" not in lesson and "check.hidden_" not in lesson, path.name
-    assert found >= 10
+    assert found >= 17
 
 
 def test_build_replaces_an_old_hidden_block_instead_of_adding_one():

@@ -84,3 +84,16 @@ def psnr(student_psnr):
         raise Wrong("use 10 * log10 of 1 / MSE (or 20 * log10 of 1 / RMSE), not 20 * log10(1 / MSE).")
     expect_close(got, want, "your PSNR", rtol=1e-4)
     return f"{got:.2f} dB, as scikit-image computes it."
+
+
+@exercise("Exercise 2 (PSNR), hidden cases", reference="unsuplab.metrics:psnr")
+def hidden_psnr(student_psnr):
+    """Colour images of another size, and images whose errors differ a lot (the mean of per-image PSNRs)."""
+    rng = np.random.default_rng(9)
+    ref = rng.random((4, 5, 7, 3)).astype("float32")
+    est = np.clip(ref + rng.choice([0.01, 0.2], (4, 1, 1, 1)) * rng.standard_normal(ref.shape), 0, 1)
+    got = expect_number(to_numpy(student_psnr(ref, est.astype("float32"))), "your PSNR", "log of 0?")
+    per_pixel = 10 * np.log10(1.0 / np.mean((ref - est) ** 2))
+    if abs(got - metrics.psnr(ref, est)) > 1e-3 and abs(got - per_pixel) > 1e-3:
+        raise Wrong(f"on 4 colour images of 5 x 7 pixels your PSNR is {got:.4f} dB, expected "
+                    f"{metrics.psnr(ref, est):.4f} dB (the mean over the images of 10 log10(1 / MSE)).")

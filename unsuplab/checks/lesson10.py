@@ -170,3 +170,12 @@ def gray_baseline(student_fn):
         raise Wrong("the three channels must be equal: a gray image has R = G = B.")
     expect_close(got, want, "your gray image", rtol=1e-4, atol=1e-4)
     return "R = G = B = 0.2125 R + 0.7154 G + 0.0721 B of the colour image."
+
+
+@exercise("Exercise 2 (the gray baseline), hidden cases")
+def hidden_gray_baseline(student_fn):
+    """Images of another size and number, one of them pure blue."""
+    x = np.random.default_rng(4).random((3, 5, 9, 3)).astype("float32")
+    x[0] = [0.0, 0.0, 1.0]
+    expect_close(to_numpy(student_fn(x.copy())), degrade.gray_to_rgb(degrade.to_gray(x)),
+                 "your gray images of 3 colour images of 5 x 9 pixels", rtol=1e-4, atol=1e-4)

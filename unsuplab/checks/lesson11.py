@@ -56,3 +56,18 @@ def bicubic_baseline(student_fn):
             raise Wrong(f"this is {name} interpolation (order={order}); bicubic is order=3.")
     expect_close(got, want, "your bicubic images", rtol=1e-3, atol=1e-4)
     return f"PSNR of bicubic on the toy images: {metrics.psnr(x, got):.2f} dB."
+
+
+@exercise("Exercise 1 (pixel shuffle), hidden cases")
+def hidden_pixel_shuffle(student_fn):
+    """r = 3 and 3 output channels, a non-square image: (1, 2, 4, 27) -> (1, 6, 12, 3)."""
+    x = np.random.default_rng(5).random((1, 2, 4, 27)).astype("float32")
+    expect_close(to_numpy(student_fn(x, 3)), _depth_to_space(x, 3), "your shuffled array with r = 3", atol=1e-6)
+
+
+@exercise("Exercise 2 (the bicubic baseline), hidden cases")
+def hidden_bicubic_baseline(student_fn):
+    """Factor 2, grey images of another size."""
+    x = np.random.default_rng(6).random((3, 10, 14, 1)).astype("float32")
+    expect_close(to_numpy(student_fn(x.copy(), 2)), degrade.bicubic_upsample(degrade.downsample(x, 2), 2),
+                 "your bicubic images with factor 2", rtol=1e-3, atol=1e-4)

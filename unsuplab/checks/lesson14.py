@@ -58,3 +58,31 @@ def top_n(student_fn):
         raise Wrong(f"user 0 should get items {want[0].tolist()} (highest predicted rating first), you gave "
                     f"{got[0].tolist()}.")
     return "Each user gets the unseen items with the highest predicted ratings."
+
+
+@exercise("Exercise 1 (AutoRec's masked loss in keras.ops), hidden cases",
+          reference="unsuplab.recommender:observed_squared_error")
+def hidden_masked_loss(student_fn):
+    """Another batch (4 users x 15 items), half-star ratings, very few of them observed."""
+    rng = np.random.default_rng(8)
+    mask = rng.random((4, 15)) < 0.15
+    mask[:, 0] = True
+    ratings = np.where(mask, rng.integers(1, 10, (4, 15)) / 2.0, 0).astype("float32")
+    predicted = rng.uniform(0.5, 5, (4, 15)).astype("float32")
+    value = student_fn(keras.ops.convert_to_tensor(ratings), keras.ops.convert_to_tensor(predicted))
+    want = ((ratings.astype("float64") - predicted) ** 2)[mask].mean()
+    expect_close(to_numpy(value).reshape(()), want, "your masked loss on 4 users x 15 items", rtol=1e-4)
+
+
+@exercise("Exercise 2 (recommend unseen items), hidden cases")
+def hidden_top_n(student_fn):
+    """n = 5 of 20 items, one user who rated all but 5 of them."""
+    rng = np.random.default_rng(4)
+    predicted = rng.uniform(1, 5, (3, 20))
+    rated = rng.random((3, 20)) < 0.3
+    rated[2] = True
+    rated[2, [1, 4, 9, 13, 18]] = False
+    got = np.asarray(to_numpy(student_fn(predicted, rated, 5))).astype("int64")
+    want = np.argsort(-np.where(rated, -np.inf, predicted), axis=1, kind="stable")[:, :5]
+    if got.shape != want.shape or not np.array_equal(got, want):
+        raise Wrong(f"with n = 5 of 20 items the recommendations should be {want.tolist()}, got {got.tolist()}.")
