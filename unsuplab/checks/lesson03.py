@@ -49,3 +49,14 @@ def unpool(student_fn):
         raise Wrong("the values are not the pooled ones: each pooled value must appear once, unchanged, "
                     "at its switch position.")
     return "Every value sits where its maximum was, zeros elsewhere, for even and odd sizes."
+
+
+@exercise("Exercise 1 (unpooling from switches), hidden cases")
+def hidden_unpool(student_fn):
+    """Other shapes: a tall odd image with one channel, and a batch of 3 with 5 channels."""
+    for shape in ((1, 7, 4, 1), (3, 6, 8, 5)):
+        _, pooled, switches, want = toy_pooling(seed=4, shape=shape)
+        got = expect_shape(_call(student_fn, pooled, switches, *shape[1:3]), want.shape,
+                           f"the unpooled {shape[1]}x{shape[2]} batch")
+        if not np.allclose(got, want):
+            raise Wrong(f"for a batch of shape {shape} the values are not all at their switches.")

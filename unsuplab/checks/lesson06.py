@@ -208,3 +208,11 @@ def _gradient_probe(layer_class, weight, x, w, b, lr=0.1):
         raise Wrong("the penalty's gradient with respect to the kernel is wrong (one SGD step moved it by "
                     f"{np.round(moved[0], 5).tolist()} in its first row, "
                     f"expected {np.round(expected[0], 5).tolist()}).")
+
+
+@exercise("Exercise 2 (closed-form contractive penalty of a sigmoid layer), hidden cases")
+def hidden_sigmoid_penalty(student_fn):
+    """Another layer: 7 samples, 3 inputs, 9 units (more units than inputs), another seed."""
+    x, w, b, want = sigmoid_layer_problem(seed=5, batch=7, inputs=3, units=9)
+    got = student_fn(x.astype("float32"), w.astype("float32"), b.astype("float32"))
+    expect_close(got, want, "||J||_F^2 per sample of a 3 -> 9 sigmoid layer", rtol=1e-3, atol=1e-6)

@@ -107,3 +107,28 @@ def mutual_information(student_fn):
                  rtol=1e-4)
     return "a single cluster gives I = 0: knowing x's cluster tells nothing about g(x)'s, since both are " \
            "always cluster 0."
+
+
+@exercise("Exercise 1 (the IIC loss), hidden cases", reference="unsuplab.iic.loss:iic_loss")
+def hidden_iic_loss(student_fn):
+    """3 clusters, 90 pairs, marginal weights 1 and 2, against the library's loss."""
+    rng = np.random.default_rng(12)
+    p, q = (rng.dirichlet(np.ones(3) * 0.5, 90).astype("float32") for _ in range(2))
+    for weight in (1.0, 2.0):
+        expect_close(_loss_value(student_fn, p, q, f"3 clusters, marginal_weight={weight:g}", weight),
+                     to_numpy(reference_loss(p, q, marginal_weight=weight)),
+                     f"your loss for 3 clusters with marginal_weight={weight:g}", rtol=1e-3, atol=1e-5)
+
+
+@exercise("Exercise 2 (one cluster carries no information), hidden cases",
+          reference="unsuplab.iic.loss:mutual_information")
+def hidden_mutual_information(student_fn):
+    """A 6 x 6 joint with zero entries (0 ln 0 = 0) and an unbalanced one."""
+    rng = np.random.default_rng(13)
+    P = rng.random((6, 6)) * (rng.random((6, 6)) < 0.5)
+    P[0, 0] += 0.1
+    P = (P + P.T) / (2 * P.sum())
+    row, col = P.sum(1, keepdims=True), P.sum(0, keepdims=True)
+    nz = P > 0
+    want = float(np.sum(P[nz] * np.log(P[nz] / (row * col)[nz])))
+    expect_close(student_fn(P), want, "your I for a 6 x 6 joint with zero entries", rtol=1e-4)

@@ -96,3 +96,12 @@ def displacement_joint(student_fn):
     expect_close(_call(student_fn, q1, q2, 1, "k = 4, T = 1"), loop_joint(q1, q2, 1),
                  "your P_t for 3 images of 5 x 5 pixels, k = 4, T = 1", atol=1e-5)
     return "one convolution gives all (2T+1)^2 joint matrices, each normalised and symmetrised, as the loop does."
+
+
+@exercise("Exercise 1 (the displacement-window joint matrices, in one convolution), hidden cases",
+          reference="unsuplab.iic.segmentation:segmentation_joint")
+def hidden_displacement_joint(student_fn):
+    """Non-square images (4 x 9), k = 2, T = 3: the window reaches past the border in both directions."""
+    p1, p2 = _probabilities((2, 4, 9, 2), 5), _probabilities((2, 4, 9, 2), 6)
+    expect_close(_call(student_fn, p1, p2, 3, "4 x 9 images, k = 2, T = 3"), loop_joint(p1, p2, 3),
+                 "your P_t for 4 x 9 images, k = 2, T = 3", atol=1e-5)
