@@ -124,3 +124,18 @@ def inpainter(student_fn, input_shape=(28, 28, 1)):
                     "Build one model from the two inputs to the output, and leave the layers trainable.")
     return (f"known pixels pass through exactly, the hole gets the guess of {len(convs)} convolution layer(s) "
             "that see the image and the mask, in [0, 1]; two training steps update the first convolution.")
+
+
+@exercise("Exercise 1 (blank a square), hidden cases")
+def hidden_blank_square(student_fn):
+    """Another shape (two channels), a square at the left border and one at the bottom edge."""
+    x = np.random.default_rng(5).uniform(0.1, 1.0, (3, 10, 12, 2)).astype("float32")
+    for row, col, size in ((5, 0, 3), (7, 8, 3)):
+        result = student_fn(x, row, col, size)
+        if not isinstance(result, tuple) or len(result) != 2:
+            raise Wrong("return a pair (x_masked, mask).")
+        mask = np.zeros(x.shape, bool)
+        mask[:, row:row + size, col:col + size] = True
+        expect_close(to_numpy(result[1]).astype("float64"), mask, f"the mask of a {size}x{size} square at "
+                     f"({row}, {col}) in (3, 10, 12, 2) images")
+        expect_close(result[0], np.where(mask, 0.0, x), f"the blanked images, square at ({row}, {col})")
