@@ -1,9 +1,4 @@
-"""Every builder: shapes, clear errors, a loss that goes down, and a .keras round trip in a fresh process."""
-
-import os
-import subprocess
-import sys
-import textwrap
+"""Every builder: shapes, clear errors, a loss that goes down (the .keras round trips: tests/test_registration.py)."""
 
 import keras
 import numpy as np
@@ -227,67 +222,3 @@ def test_corruption_only_while_training(mnist):
     model = build_denoising_autoencoder(build_conv_autoencoder, kind="gaussian", amount=0.5, filters=(4,))
     np.testing.assert_array_equal(model.encode(x), model.encode(x))
     assert not np.allclose(ops.convert_to_numpy(model(x, training=True)), ops.convert_to_numpy(model(x)))
-
-
-# ----------------------------------------------------------------------------- save and reload
-
-RELOAD = textwrap.dedent("""
-    import sys
-    import numpy as np
-    import unsuplab  # registers everything once Keras loads; nothing else from unsuplab is imported
-    import keras
-    x = np.load(sys.argv[1])
-    ratings = np.load(sys.argv[2])
-    for path in sys.argv[3:]:
-        model = keras.models.load_model(path)
-        assert type(model).__module__.startswith("unsuplab."), type(model)
-        if path.endswith(("iic.keras", "dec.keras")):
-            out = model.cluster_probabilities(x)
-        elif path.endswith("autorec.keras"):
-            out = model.predict_ratings(ratings)
-        else:
-            out = model.reconstruct(x)
-        np.save(path + ".out.npy", out)
-""")
-
-
-def test_every_builder_saves_and_reloads_in_a_new_process(tmp_path, mnist):
-    """Trained a step, saved, reloaded by a process that imports only ``unsuplab`` and Keras: same outputs.
-
-    Covers every builder, the IIC clusterer, DEC and AutoRec (registered by ``import unsuplab`` too).
-    """
-    from unsuplab.dec import build_dec
-    from unsuplab.iic import build_iic
-    from unsuplab.recommender import build_autorec
-
-    x, x_test = mnist
-    x_test = x_test[:16]
-    ratings = np.random.default_rng(0).integers(0, 6, (8, 12)).astype("float32")
-    np.save(tmp_path / "x.npy", x_test)
-    np.save(tmp_path / "ratings.npy", ratings)
-    paths, expected = [], {}
-    iic = build_iic((28, 28, 1), n_clusters=2, n_overclusters=4, n_subheads=2, channels=(4,), seed=0)
-    expected[str(tmp_path / "iic.keras")] = iic.cluster_probabilities(x_test)
-    autorec = build_autorec(12, hidden=4)
-    autorec.fit(ratings, ratings, epochs=1, verbose=0)
-    expected[str(tmp_path / "autorec.keras")] = autorec.predict_ratings(ratings)
-    dec = build_dec(compile_model(BUILDERS["dense"]()), n_clusters=3)
-    dec.clustering.set_centroids(np.random.default_rng(0).normal(size=(3, dec.clustering.centroids.shape[1])))
-    expected[str(tmp_path / "dec.keras")] = dec.cluster_probabilities(x_test)
-    for model, name in ((iic, "iic"), (autorec, "autorec"), (dec, "dec")):
-        model.save(str(tmp_path / f"{name}.keras"))
-        paths.append(str(tmp_path / f"{name}.keras"))
-    for name, build in BUILDERS.items():
-        keras.utils.set_random_seed(0)
-        model = compile_model(build())
-        model.fit(x[:32], None if isinstance(model, VAE) else x[:32], epochs=1, batch_size=32, verbose=0)
-        path = str(tmp_path / f"{name}.keras")
-        model.save(path)
-        paths.append(path)
-        expected[path] = model.reconstruct(x_test)
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    done = subprocess.run([sys.executable, "-c", RELOAD, str(tmp_path / "x.npy"), str(tmp_path / "ratings.npy"),
-                           *paths], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    for path in paths:
-        np.testing.assert_allclose(np.load(path + ".out.npy"), expected[path], atol=1e-6, err_msg=path)

@@ -17,9 +17,9 @@ build_inpainter                 [holed image, mask] -> known pixels + a conv AE'
 
 Train with ``model.compile("adam", "mse"); model.fit(x, x)`` (VAE: ``compile("adam"); fit(x)``).
 ``model.save(path)`` (or :func:`save_model`) writes atomically: a failed save leaves the old file.
-Importing ``unsuplab`` next to Keras registers every custom layer and model (these, ``unsuplab.iic``
-and ``unsuplab.recommender``), so ``keras.models.load_model`` reads a saved ``.keras`` file with no
-``custom_objects``; :func:`load_model` does the same in one call.
+Importing this module registers its custom layers and models with Keras (as importing ``unsuplab.iic``,
+``unsuplab.dec``... registers theirs), so ``keras.models.load_model`` reads a saved ``.keras`` file with no
+``custom_objects``; :func:`load_model` imports every registering module first, then loads.
 
 Where models live: the trainable autoencoder builders are here (one module per family, shared pieces
 in :mod:`.blocks`); the IIC clusterer is in :mod:`unsuplab.iic` (its own losses, views and training
