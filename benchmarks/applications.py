@@ -12,9 +12,9 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import report
 
 from unsuplab import baselines, config, datasets, degrade, metrics, recommender, retrieval
-from unsuplab.fileio import atomic_write_text
 from unsuplab.models import (
     build_colorizer,
     build_conv_autoencoder,
@@ -275,9 +275,10 @@ def _write(header, rows, line):
     table += ["| " + " | ".join(r) + " |" for r in rows]
     text = "\n".join(table)
     if not config.is_fast():
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(RESULTS, f"# Applications benchmark\n\n{line}\n\nWall times (s, per application): shared "
-                           f"2-core CPU, inflated by other jobs.\n\n{text}\n", encoding="utf-8")
+        report.write(RESULTS, ["# Applications benchmark", "", line, "",
+                               f"Machine: {report.machine()}. Command: `{report.command()}`", "",
+                               "Wall times (s, per application): shared 2-core CPU, inflated by other jobs.", "",
+                               text, "", report.load_note()])
     return text
 
 

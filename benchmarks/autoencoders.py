@@ -12,15 +12,14 @@ marked as carried over from an earlier run.
 """
 
 import os
-import platform
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
+import report
 
 from unsuplab import baselines, config, datasets
-from unsuplab.fileio import atomic_write_text
 from unsuplab.models import (
     VAE,
     build_contractive_autoencoder,
@@ -124,9 +123,8 @@ def main():
         print(f"{name:28s} test MSE {rows[-1]['mse']:.5f}  {rows[-1]['seconds']:.2f} s/epoch", flush=True)
 
     lines = [f"# Autoencoder builders on mnist_small ({config.mode_name()} mode)", "",
-             f"{n_train} training / {n_test} test images, code size {CODE}, Adam 1e-3, batch 128, "
-             f"Keras {keras.__version__} ({keras.backend.backend()}), {platform.processor() or platform.machine()}, "
-             f"{os.cpu_count()} CPU cores.", "",
+             f"{n_train} training / {n_test} test images, code size {CODE}, Adam 1e-3, batch 128. "
+             f"Machine: {report.machine()}. Command: `{report.command()}`", "",
              "| model | parameters | epochs | test MSE | test ELBO (nats) | s / epoch |",
              "|---|---:|---:|---:|---:|---:|"]
     for r in rows:
@@ -137,11 +135,10 @@ def main():
         lines.append(f"| {r['name']} | {params} | {epochs} | {r['mse']:.5f} | {elbo} | {seconds} |")
     if names and not config.is_fast():
         lines += carried_over(lines, rows)
-    table = "\n".join(lines) + "\n"
-    print(table)
+    lines += ["", report.load_note()]
+    print("\n".join(lines))
     if not config.is_fast():
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(RESULTS, table)
+        report.write(RESULTS, lines)
         print(f"written to {RESULTS}")
 
 

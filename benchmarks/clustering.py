@@ -39,15 +39,15 @@ end to end: 0.30 stacked, 0.50 after fine-tuning (seed 0); a DCEC-style convolut
 """
 
 import argparse
-import os
 import shlex
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
+import report
+from iic import parse, run_iic
 
 METHODS = ("kmeans", "pca", "ae", "dec", "idec", "jule", "iic")
 NAMES = {"kmeans": "k-means on pixels", "pca": "PCA (50) + k-means", "ae": "AE + k-means (DEC's start)",
@@ -181,11 +181,7 @@ def main(argv=None):
     methods = [m for m in METHODS if m in methods]
     limits = time_limits(args.time_limit)
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from iic import load_note, machine, parse, run_iic
-
     from unsuplab import clustering, config, datasets
-    from unsuplab.fileio import atomic_write_text
 
     fast = config.is_fast()
     seeds = [int(s) for s in (args.seeds or config.pick("0,1,2", "0")).split(",")]
@@ -204,19 +200,17 @@ def main(argv=None):
         keep = np.random.default_rng(0).permutation(len(x))[:limit]
         x, y = x[keep], y[keep]
     k = int(y.max() + 1)
-    print(f"{args.dataset}: {len(x)} images {x.shape[1:]}, {k} classes, machine: {machine()}", flush=True)
+    print(f"{args.dataset}: {len(x)} images {x.shape[1:]}, {k} classes, machine: {report.machine()}", flush=True)
 
-    command = shlex.join(["python", "benchmarks/clustering.py"] + (argv if argv is not None else sys.argv[1:]))
-    env = " ".join(f"{v}={os.environ[v]}" for v in ("KERAS_BACKEND", config.FAST_ENV) if os.environ.get(v))
+    command = report.command(argv, "benchmarks/clustering.py", env=("KERAS_BACKEND", config.FAST_ENV))
     header = [f"# Deep clustering on {args.dataset} ({len(x)} images, train + test, transductive)", "",
-              f"Machine: {machine()}. Command: `{(env + ' ') if env else ''}{command}`", ""]
+              f"Machine: {report.machine()}. Command: `{command}`", ""]
     if fast:
         header += ["FAST mode (UNSUPLAB_FAST=1): tiny data, one epoch; these numbers mean nothing.", ""]
     results = {m: [] for m in methods}
 
     def spread(rows, key):
-        v = np.array([r[key] for r in rows])
-        return f"{v.mean():.4f} | {v.min():.4f}-{v.max():.4f}"
+        return report.mean_spread([r[key] for r in rows], sep=" | ")
 
     def write():
         """Write the table so far (after every method and seed: a run cut short keeps its results)."""
@@ -282,11 +276,8 @@ def main(argv=None):
                   "| method | paper's ACC (MNIST 70k) | source | ours, ACC mean |", "| --- | --- | --- | --- |"]
         lines += [f"| {NAMES[m]} | {acc} | {src} | {ours.get(m, '-')} |"
                   for m, acc, src in PAPERS]
-        lines += ["", load_note()]
-        text = "\n".join(lines) + "\n"
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(out / f"clustering_{args.dataset}_{args.tag or ('fast' if fast else 'run')}.md", text)
-        return text
+        name = f"clustering_{args.dataset}_{args.tag or ('fast' if fast else 'run')}.md"
+        return report.write(out / name, lines + ["", report.load_note()])
 
     def record(method, seed, labels, seconds, note, **extra):
         s = clustering.scores(labels, y, k)

@@ -17,36 +17,11 @@ Writes ``benchmarks/results/iic_<tag>.md``.
 """
 
 import argparse
-import os
-import platform
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-
-
-def machine():
-    import keras
-
-    dev = "cpu"
-    if keras.backend.backend() == "jax":
-        import jax
-
-        dev = str(jax.devices()[0].device_kind)
-    return f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, {dev}, Keras {keras.__version__} " \
-           f"({keras.backend.backend()}), load average {load_average()}"
-
-
-def load_average():
-    """The 1, 5 and 15-minute load averages, as the results files print them."""
-    return ", ".join(f"{v:.1f}" for v in os.getloadavg()) + " (1, 5, 15 min)"
-
-
-def load_note():
-    """The last line of a results file: the load when it was written, and what a high load means."""
-    return (f"Load average when written: {load_average()}. The machine is shared: wall times are inflated when "
-            "the load exceeds the CPU count.")
+import report
 
 
 def time_views(model, x, batch_size, steps=20):
@@ -218,7 +193,6 @@ def main(argv=None):
     ae_seeds = seeds if args.ae_seeds is None else [int(s) for s in args.ae_seeds.split(",")]
 
     from unsuplab import config, datasets
-    from unsuplab.fileio import atomic_write_text
 
     config.banner()
     split = datasets.load(args.dataset)
@@ -227,15 +201,14 @@ def main(argv=None):
     if args.limit:
         keep = np.random.default_rng(0).permutation(len(x))[: args.limit]
         x, y = x[keep], y[keep]
-    print(f"{args.dataset}: {len(x)} images {x.shape[1:]}, machine: {machine()}", flush=True)
+    print(f"{args.dataset}: {len(x)} images {x.shape[1:]}, machine: {report.machine()}", flush=True)
 
     header = [f"# IIC and clustering baselines on {args.dataset} ({len(x)} images, train + test, transductive)", "",
-              f"Machine: {machine()}. Command: `{' '.join([Path(sys.argv[0]).name] + (argv or sys.argv[1:]))}`", ""]
+              f"Machine: {report.machine()}. Command: `{report.command(argv or None)}`", ""]
     base, iic, details = {}, [], []
 
     def row(name, results):
-        accs = np.array([r["acc"] for r in results])
-        return (f"| {name} | {len(results)} | {accs.mean():.4f} | {accs.min():.4f}-{accs.max():.4f} | "
+        return (f"| {name} | {len(results)} | {report.mean_spread([r['acc'] for r in results], sep=' | ')} | "
                 f"{np.mean([r['nmi'] for r in results]):.4f} | {np.mean([r['ari'] for r in results]):.4f} | "
                 f"{np.mean([r['entropy'] for r in results]):.3f} | "
                 f"{sum(r['collapsed'] for r in results)}/{len(results)} | "
@@ -264,12 +237,7 @@ def main(argv=None):
                       "lowest last-epoch training loss: sub-head, ACC | every sub-head's ACC | size entropy | "
                       "pairs/s | ms per step | ms per batch of views alone | accuracy over time |",
                       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"] + details
-        lines += ["", load_note()]
-        text = "\n".join(lines) + "\n"
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(out / f"iic_{args.tag or args.dataset}.md", text)
-        return text
+        return report.write(Path(args.out) / f"iic_{args.tag or args.dataset}.md", lines + ["", report.load_note()])
 
     if not args.no_iic:
         for seed in seeds:

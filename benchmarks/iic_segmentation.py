@@ -16,11 +16,11 @@ Pixel accuracy and mean IoU (``unsuplab.metrics``), mean and min-max over seeds.
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import report
 
 
 def parser():
@@ -106,22 +106,17 @@ def main(argv=None):
     textures = tuple(args.textures.split(","))
     k = len(textures)
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from iic import load_note, machine  # the IIC benchmark's machine line and closing load line
-
     from unsuplab import config, datasets
-    from unsuplab.fileio import atomic_write_text
 
     config.banner()
     if config.is_fast():
         args.n_train, args.n_test, args.epochs, args.time_limit = 8, 4, 1, 30.0
     x_test, y_test = datasets.texture_mosaics(args.n_test, args.size, textures, split="test", seed=12345)
-    command = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
     header = [f"# IIC segmentation and classical texture segmentation on held-out {k}-texture mosaics", "",
               f"{args.n_test} test mosaics {args.size} x {args.size} ({', '.join(textures)}), cut from the right "
               f"halves of the texture photos; IIC trained on {args.n_train} mosaics from the left halves. "
-              f"Machine: {machine()}; this process may run on {usable_cpus()} of the CPUs. "
-              f"Command: `{command}`", ""]
+              f"Machine: {report.machine()}; this process may run on {usable_cpus()} of the CPUs. "
+              f"Command: `{report.command(argv)}`", ""]
     results, details = {}, []
     build, fit = iic_settings(args)
 
@@ -129,19 +124,13 @@ def main(argv=None):
         lines = header + ["| method | seeds | pixel accuracy mean | spread (min-max) | mIoU mean | spread (min-max) | "
                           "seconds per seed |", "| --- | --- | --- | --- | --- | --- | --- |"]
         for name, rs in results.items():
-            acc, miou = np.array([r["acc"] for r in rs]), np.array([r["miou"] for r in rs])
-            lines.append(f"| {name} | {len(rs)} | {acc.mean():.4f} | {acc.min():.4f}-{acc.max():.4f} | "
-                         f"{miou.mean():.4f} | {miou.min():.4f}-{miou.max():.4f} | "
-                         f"{np.mean([r['seconds'] for r in rs]):.0f} |")
+            acc, miou = (report.mean_spread([r[key] for r in rs], sep=" | ") for key in ("acc", "miou"))
+            lines.append(f"| {name} | {len(rs)} | {acc} | {miou} | {np.mean([r['seconds'] for r in rs]):.0f} |")
         lines += ["", f"IIC settings: {build}, {fit}; Adam, heads main-main-over.", "",
                   "| seed | epochs | train s | pixel accuracy | mIoU | accuracy, matching each image on its own | "
                   "accuracy over training |", "| --- | --- | --- | --- | --- | --- | --- |"] + details
-        lines += ["", load_note()]
-        text = "\n".join(lines) + "\n"
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(out / f"iic_segmentation{'_' + args.tag if args.tag else ''}.md", text)
-        return text
+        name = f"iic_segmentation{'_' + args.tag if args.tag else ''}.md"
+        return report.write(Path(args.out) / name, lines + ["", report.load_note()])
 
     for seed in seeds:
         x_train, _ = datasets.texture_mosaics(args.n_train, args.size, textures, split="train", seed=seed)

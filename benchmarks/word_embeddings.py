@@ -15,14 +15,12 @@ Writes benchmarks/results/word_embeddings.md (full mode; a fast run only prints 
 """
 
 import argparse
-import os
-import platform
 import resource
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import report
 
 RESULTS = Path(__file__).parent / "results" / "word_embeddings.md"
 SETTINGS = dict(dim=100, window=5, negatives=5, min_count=5, sample=1e-3)
@@ -32,14 +30,6 @@ RATE = {"skipgram": 0.05, "cbow": 0.05}  # per example at the start (word2vec: 0
 def cpu_seconds():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def machine():
-    import keras
-
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    return (f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, Keras {keras.__version__} "
-            f"({keras.backend.backend()}), load average {load} (1, 5, 15 min)")
 
 
 def ours(kind, corpus, epochs, seed, batch_size):
@@ -92,7 +82,7 @@ def main(argv=None):
     pairs = {name: datasets.word_similarity_pairs(name) for name in ("wordsim353", "simlex999")}
     questions = datasets.analogy_questions()
     print(f"{sum(map(len, sentences)):,} tokens, {len(vocab):,} words, {len(ids):,} tokens in the vocabulary; "
-          f"{machine()}", flush=True)
+          f"{report.machine()}", flush=True)
 
     runs = {}  # name -> list of result dicts, one per seed
     for seed in seeds:
@@ -122,17 +112,11 @@ def write(args, argv, runs, vocab_size, tokens, in_vocab):
     def mean(name, key):
         return float(np.mean([r[key] for r in runs[name]]))
 
-    def spread(name, key, fmt):
-        values = [r[key] for r in runs[name]]
-        return fmt.format(min(values)) + "-" + fmt.format(max(values)) if len(values) > 1 else "-"
-
     first = next(iter(runs.values()))[0]
-    command = " ".join([Path(sys.argv[0]).name] + (argv if argv is not None else sys.argv[1:]))
     from unsuplab import config
-    from unsuplab.fileio import atomic_write_text
 
     lines = ["# Word embeddings: our Keras skip-gram and CBOW against gensim's Word2Vec", "",
-             f"{config.mode_name()} mode. Machine: {machine()}. Command: `{command}`", "",
+             f"{config.mode_name()} mode. Machine: {report.machine()}. Command: `{report.command(argv)}`", "",
              f"Corpus: `datasets.load_text('english')` (Debian's fortunes + the King James Bible), {tokens:,} tokens; "
              f"{vocab_size:,} words seen at least {SETTINGS['min_count']} times cover {in_vocab:,} tokens. Settings "
              f"for all four: dimension {SETTINGS['dim']}, window {SETTINGS['window']} (dynamic), "
@@ -147,8 +131,9 @@ def write(args, argv, runs, vocab_size, tokens, in_vocab):
              "| model | seeds | WordSim-353 rho (mean) | spread (min-max) | SimLex-999 rho | analogy accuracy | "
              "train s | CPU s | words/s |", "|---|---|---|---|---|---|---|---|---|"]
     for name in runs:
-        lines.append(f"| {name} | {len(runs[name])} | {mean(name, 'wordsim353'):.3f} | "
-                     f"{spread(name, 'wordsim353', '{:.3f}')} | {mean(name, 'simlex999'):.3f} | "
+        wordsim = report.spread([r["wordsim353"] for r in runs[name]], ".3f", single="-")
+        lines.append(f"| {name} | {len(runs[name])} | {mean(name, 'wordsim353'):.3f} | {wordsim} | "
+                     f"{mean(name, 'simlex999'):.3f} | "
                      f"{mean(name, 'analogy'):.1%} | {mean(name, 'seconds'):.0f} | {mean(name, 'cpu'):.0f} | "
                      f"{mean(name, 'words_per_s'):,.0f} |")
     if "gensim, skip-gram" in runs and "ours, skip-gram" in runs:
@@ -167,15 +152,10 @@ def write(args, argv, runs, vocab_size, tokens, in_vocab):
     for name, results in runs.items():
         lines += [f"| {name} | {r['seed']} | {r['wordsim353']:.3f} | {r['simlex999']:.3f} | {r['analogy']:.1%} | "
                   f"{r['seconds']:.0f} | {r['cpu']:.0f} |" for r in results]
-    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    lines += ["", f"Load average when written: {load} (1, 5, 15 min). The machine is shared: wall times (and words/s) "
-              "suffer when the load exceeds the CPU count; CPU seconds much less so."]
-    text = "\n".join(lines) + "\n"
+    lines += ["", report.load_note("wall times (and words/s) suffer when the load exceeds the CPU count; "
+                                   "CPU seconds much less so.")]
     out = args.out or (None if config.is_fast() else RESULTS)
-    if out is not None:
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(out, text)
-    print(text)
+    print(report.write(out, lines) if out is not None else "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
