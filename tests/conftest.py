@@ -25,8 +25,8 @@ def offline(monkeypatch):
 # Test files that use no Keras backend (data loading, the lesson tool, file writing), marked backend_independent:
 # make test-unit runs them in the TensorFlow pass, not again on JAX and PyTorch (the lowest-versions pass runs
 # them too). test_datasets.py compares the splits across all three backends itself.
-RUN_ONCE = {"test_datasets.py", "test_lessontool.py", "test_reliability_lessontool.py", "test_texture_mosaics.py",
-            "test_transactions.py", "test_fileio.py"}
+RUN_ONCE = {"test_datasets.py", "test_datasets_mnist_reader.py", "test_lessontool.py", "test_reliability_lessontool.py",
+            "test_texture_mosaics.py", "test_transactions.py", "test_fileio.py"}
 
 
 def pytest_collection_modifyitems(config, items):
