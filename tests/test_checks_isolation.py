@@ -197,3 +197,21 @@ def test_a_correct_answer_is_told_where_the_library_keeps_its_version():
 
     result = lesson16.target_distribution(target)
     assert result.ok and "See the library's version: unsuplab/dec.py, target_distribution" in result.message
+
+
+def test_the_grading_sandbox_lets_the_kernel_write_only_its_folder(tmp_path):
+    """The bwrap command of ``make grade``: the course read-only (also under /tmp), its submission folder writable."""
+    from unsuplab.checks import sandbox
+
+    problem = sandbox.available()
+    if problem:
+        pytest.skip(problem)
+    course, connection = tmp_path / "course", tmp_path / "kernel.json"
+    work = course / "autograded" / "alice" / "l04"
+    work.mkdir(parents=True)
+    connection.write_text("{}")
+    script = "touch mine.txt; touch ../../../stolen.txt 2>&1; touch /tmp/scratch && echo scratch"
+    done = subprocess.run(sandbox.bwrap_argv(work, connection, course) + ["sh", "-c", script],
+                          capture_output=True, text=True, timeout=60)
+    assert (work / "mine.txt").exists() and not (course / "stolen.txt").exists()
+    assert "Read-only file system" in done.stdout and "scratch" in done.stdout

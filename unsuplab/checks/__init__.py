@@ -168,7 +168,7 @@ def _grade(check, title, args, kwargs):
     kwargs = {k: _guard(v) for k, v in kwargs.items()}
     try:
         detail = check(*args, **kwargs)
-        return Feedback("ok", title, "correct. " + (detail or ""))
+        return Feedback("ok", title, "correct." + (f" {detail}" if detail else ""))
     except NotImplementedError:
         return Feedback("todo", title, "not attempted yet. Fill in the cell marked '# YOUR CODE HERE', run it, "
                                        "then run this check again.")

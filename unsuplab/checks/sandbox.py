@@ -20,13 +20,15 @@ import tempfile
 from pathlib import Path
 
 KERNEL_NAME = "unsuplab-sandbox"
-FONTS_ENV = "UNSUPLAB_SANDBOX_FONTS"
+FONTS_ENV, COURSE_ENV = "UNSUPLAB_SANDBOX_FONTS", "UNSUPLAB_SANDBOX_COURSE"
 
 
-def bwrap_argv(workdir, connection_file):
-    """bubblewrap's command line: read-only root, private /tmp, writable ``workdir`` (the kernel's folder)."""
+def bwrap_argv(workdir, connection_file, course=None):
+    """bubblewrap's command line: read-only root, private /tmp, the ``course`` folder read-only (also when it lies
+    under /tmp), writable ``workdir`` (the kernel's folder, inside the course)."""
     workdir, connection_file = str(Path(workdir).resolve()), str(Path(connection_file).resolve())
-    return ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+    course = ["--ro-bind", str(Path(course).resolve()), str(Path(course).resolve())] if course else []
+    return ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", *course,
             "--ro-bind", connection_file, connection_file, "--bind", workdir, workdir, "--chdir", workdir,
             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "KERAS_HOME", "/tmp/keras",
             "--die-with-parent", "--new-session"]
@@ -38,13 +40,14 @@ def kernel(argv):
     fonts = []  # matplotlib's font list, read-only: without it every kernel rebuilds it (seconds)
     for font_list in sorted(Path(os.environ.get(FONTS_ENV, "/nonexistent")).glob("fontlist-*.json")):
         fonts += ["--ro-bind", str(font_list), f"/tmp/matplotlib/{font_list.name}"]
-    command = bwrap_argv(os.getcwd(), connection_file) + fonts + [sys.executable, "-m", "ipykernel_launcher",
-                                                                  *argv]
+    command = bwrap_argv(os.getcwd(), connection_file, os.environ.get(COURSE_ENV)) + fonts + [
+        sys.executable, "-m", "ipykernel_launcher", *argv]
     os.execvp(command[0], command)
 
 
-def install_kernel(folder):
-    """Write the sandboxed kernel spec under ``folder/kernels/``; returns ``folder`` (add it to JUPYTER_PATH)."""
+def install_kernel(folder, course="."):
+    """Write the sandboxed kernel spec for grading in ``course`` under ``folder/kernels/``; returns ``folder``
+    (add it to JUPYTER_PATH)."""
     spec = Path(folder) / "kernels" / KERNEL_NAME
     spec.mkdir(parents=True, exist_ok=True)
     fonts = Path(folder) / "matplotlib"
@@ -55,7 +58,7 @@ def install_kernel(folder):
     (spec / "kernel.json").write_text(json.dumps({
         # this file run as a script: importing the checks package here would start its isolation helper
         "argv": [sys.executable, str(Path(__file__).resolve()), "kernel", "-f", "{connection_file}"],
-        "env": {FONTS_ENV: str(fonts)},
+        "env": {FONTS_ENV: str(fonts), COURSE_ENV: str(Path(course).resolve())},
         "interrupt_mode": "message",  # the kernel is in its own session: a signal to the launcher would not reach it
         "display_name": "Python 3 (unsuplab grading sandbox)", "language": "python"}, indent=1))
     return Path(folder)
@@ -88,7 +91,7 @@ def grade(assignment, extra=(), course="."):
         print(f"error: cannot sandbox the students' code: {problem}. Nothing was graded.", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="unsuplab-kernel-") as folder:
-        install_kernel(folder)
+        install_kernel(folder, course)
         command = [sys.executable, "-m", "nbgrader", "autograde", assignment,
                    f"--ExecutePreprocessor.kernel_name={KERNEL_NAME}", *extra]
         return subprocess.run(command, cwd=course, env=grade_env(folder)).returncode
