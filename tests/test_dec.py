@@ -260,3 +260,39 @@ def test_bad_models_and_arrays(blobs, fitted):
         model.assign(x[:, :3])
     with pytest.raises(ValueError, match="batch_size"):
         model.assign(x, batch_size=0)
+
+
+# ------------------------------------------------------------------------ issue 25: library calls, named NaN errors
+
+def test_kl_divergence_is_keras_own_with_the_clipped_formula():
+    assert dec.kl_divergence is keras.losses.kl_divergence
+    rng = np.random.default_rng(3)
+    p, q = rng.dirichlet(np.ones(4), 6).astype("float32"), rng.dirichlet(np.ones(4), 6).astype("float32")
+    p[0, 0], q[1, 1] = 0.0, 0.0  # clipped to 1e-7 before the logarithm
+    pc, qc = np.clip(p, 1e-7, 1.0).astype("float64"), np.clip(q, 1e-7, 1.0).astype("float64")
+    np.testing.assert_allclose(ops.convert_to_numpy(dec.kl_divergence(p, q)), (pc * np.log(pc / qc)).sum(-1),
+                               rtol=1e-5)
+
+
+def test_nan_codes_get_a_named_error():
+    with pytest.raises(ValueError, match="`z` contains NaN"):
+        dec.soft_assignment(np.array([[np.nan, 0.0]]), np.zeros((2, 2)))
+    with pytest.raises(ValueError, match="`centroids` contains NaN"):
+        dec.soft_assignment(np.zeros((1, 2)), [[np.inf, 0.0], [0.0, 0.0]])
+    inputs = keras.Input((2,))
+    encoder = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    model = dec.DEC(encoder, dec.ClusteringLayer(2))
+    model.clustering.set_centroids([[0.0, 0.0], [1.0, 0.0]])
+    encoder.layers[-1].kernel.assign(np.full((2, 2), np.nan, "float32"))  # diverged weights
+    x = np.ones((5, 2), "float32")
+    for call in (model.encode, model.cluster_probabilities, model.assign):
+        with pytest.raises(ValueError, match="NaN or infinite codes .* for 5 of 5 samples, the first sample 0"):
+            call(x)
+
+
+def test_autoencoder_and_dec_save_through_one_mixin():
+    from unsuplab.models import Autoencoder
+    from unsuplab.serialization import SavedInParts
+
+    assert issubclass(dec.DEC, SavedInParts) and issubclass(Autoencoder, SavedInParts)
+    assert "save" not in vars(dec.DEC) and "save" not in vars(Autoencoder)

@@ -23,13 +23,11 @@ import numpy as np
 from keras import layers, ops
 from sklearn.cluster import KMeans
 
-from .serialization import parts_config, parts_from_config, save_model
+from .serialization import SavedInParts
 from .validation import number_at_least, positive_int
 
 __all__ = ["soft_assignment", "target_distribution", "kl_divergence", "ClusteringLayer", "DEC", "DECHistory",
            "build_dec_autoencoder", "build_dec", "fit_dec"]
-
-EPSILON = 1e-7  # clip for the logarithms of KL (as Keras' "kld" loss does)
 
 
 # ----------------------------------------------------------------------------- the equations
@@ -42,6 +40,10 @@ def soft_assignment(z, centroids, alpha=1.0):
     ``alpha`` or a code far from every centroid still gives finite probabilities (the kernel itself underflows
     to 0 / 0 there).
     """
+    for value, name in ((z, "z"), (centroids, "centroids")):  # arrays given by hand (tensors: see DEC._batched)
+        if isinstance(value, (np.ndarray, list, tuple)) and not np.all(np.isfinite(np.asarray(value, "float64"))):
+            raise ValueError(f"`{name}` contains NaN or infinite values; soft assignments need finite codes and "
+                             "centroids.")
     z, centroids = ops.convert_to_tensor(z), ops.convert_to_tensor(centroids)
     if len(z.shape) != 2 or len(centroids.shape) != 2 or z.shape[-1] != centroids.shape[-1]:
         raise ValueError(f"`z` (batch, d) and `centroids` (k, d) must be 2-D with the same d, got shapes "
@@ -67,11 +69,8 @@ def target_distribution(q):
     return weight / ops.sum(weight, axis=1, keepdims=True)
 
 
-def kl_divergence(p, q):
-    """``KL(p_i || q_i) = sum_j p_ij log(p_ij / q_ij)`` for each row (DEC eq. 2), both clipped to [1e-7, 1]."""
-    p = ops.clip(ops.convert_to_tensor(p), EPSILON, 1.0)
-    q = ops.clip(ops.convert_to_tensor(q), EPSILON, 1.0)
-    return ops.sum(p * ops.log(p / q), axis=-1)
+# ``KL(p_i || q_i) = sum_j p_ij log(p_ij / q_ij)`` for each row (DEC eq. 2), both clipped to [epsilon, 1]: Keras' own
+kl_divergence = keras.losses.kl_divergence
 
 
 # ----------------------------------------------------------------------------- the layer and the model
@@ -122,7 +121,7 @@ def _code_size(encoder):
 
 
 @keras.saving.register_keras_serializable(package="unsuplab")
-class DEC(keras.Model):
+class DEC(SavedInParts, keras.Model):
     """``q = clustering(encoder(x))``; with a ``decoder`` (IDEC) training also reconstructs ``x``.
 
     Train with ``compile(optimizer)`` and ``fit(x, p)``, ``p`` the target distribution of the batch:
@@ -207,7 +206,13 @@ class DEC(keras.Model):
 
     def _batched(self, fn, x, batch_size):
         x, size = self.check_inputs(x), positive_int(batch_size, "batch_size")
-        return np.concatenate([ops.convert_to_numpy(fn(x[i:i + size])) for i in range(0, len(x), size)])
+        out = np.concatenate([ops.convert_to_numpy(fn(x[i:i + size])) for i in range(0, len(x), size)])
+        bad = ~np.all(np.isfinite(out), axis=1)
+        if bad.any():  # finite inputs (checked): the encoder's weights or the centroids went NaN or infinite
+            raise ValueError(f"the encoder gives NaN or infinite codes (or the centroids hold them) for {bad.sum()} "
+                             f"of {len(out)} samples, the first sample {int(np.argmax(bad))}: training diverged; "
+                             "lower the learning rate or start again from the pretrained autoencoder.")
+        return out
 
     def cluster_probabilities(self, x, batch_size=1024):
         """The soft assignments q (N, n_clusters) as a NumPy array (direct calls in batches, no Keras loop)."""
@@ -226,23 +231,10 @@ class DEC(keras.Model):
         """The cluster centres mu (n_clusters, d) as a NumPy array."""
         return ops.convert_to_numpy(self.clustering.centroids)
 
-    # ------------------------------------------------------------------ saving
-
-    def save(self, filepath, overwrite=True, **kwargs):
-        """Save to ``filepath`` (``.keras``) atomically: see :func:`unsuplab.serialization.save_model`."""
-        if kwargs or str(filepath).endswith((".h5", ".hdf5")) or not overwrite:
-            return super().save(filepath, overwrite=overwrite, **kwargs)
-        save_model(self, filepath)
-
-    _parts = ("encoder", "clustering", "decoder")
+    _parts = ("encoder", "clustering", "decoder")  # saved in the config (SavedInParts)
 
     def get_config(self):
-        return {**keras.Model.get_config(self), **parts_config(self, self._parts), "gamma": self.gamma}
-
-    @classmethod
-    def from_config(cls, config):
-        parts, rest = parts_from_config(config, cls._parts)
-        return cls(*parts.values(), **rest)
+        return {**super().get_config(), "gamma": self.gamma}
 
 
 # ----------------------------------------------------------------------------- checks

@@ -7,6 +7,8 @@
   target with ``"wb"`` before it serialises).
 * :func:`load_model`: ``keras.saving.load_model`` after importing every module that registers
   unsuplab classes.
+* :class:`SavedInParts`: the mixin of the models made of sub-models (``Autoencoder``, ``DEC``): an atomic
+  ``save`` and the ``get_config``/``from_config`` pair over the class's ``_parts``.
 """
 
 import os
@@ -61,3 +63,28 @@ def load_model(path, **kwargs):
 
     register_all()
     return keras.saving.load_model(path, **kwargs)
+
+
+class SavedInParts:
+    """Mixin for a ``keras.Model`` made of the sub-models named in ``_parts`` (constructor order).
+
+    ``save(path)`` to ``.keras`` is atomic (:func:`save_model`; other formats, ``overwrite=False`` or extra
+    options go to ``keras.Model.save``); the config holds the serialised parts, and ``from_config`` passes them
+    back to the constructor in order with the rest of the config as keywords.
+    """
+
+    _parts = ()
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Save to ``filepath`` (``.keras``) atomically: see :func:`unsuplab.serialization.save_model`."""
+        if kwargs or str(filepath).endswith((".h5", ".hdf5")) or not overwrite:
+            return super().save(filepath, overwrite=overwrite, **kwargs)
+        save_model(self, filepath)
+
+    def get_config(self):
+        return {**keras.Model.get_config(self), **parts_config(self, self._parts)}
+
+    @classmethod
+    def from_config(cls, config):
+        parts, rest = parts_from_config(config, cls._parts)
+        return cls(*parts.values(), **rest)

@@ -15,7 +15,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from ..models.base import parts_config, parts_from_config
+from ..serialization import parts_config, parts_from_config
 from ..validation import as_images, number_at_least, positive_int
 from .loss import iic_loss, joint_distribution
 from .transforms import PairViews

@@ -2,14 +2,14 @@
 
 import keras
 
-from ..serialization import parts_config, parts_from_config, save_model
+from ..serialization import SavedInParts
 from .blocks import check_images, is_in_memory
 
-__all__ = ["Autoencoder", "parts_config", "parts_from_config"]  # parts_*: re-exported for unsuplab.iic
+__all__ = ["Autoencoder"]
 
 
 @keras.saving.register_keras_serializable(package="unsuplab")
-class Autoencoder(keras.Model):
+class Autoencoder(SavedInParts, keras.Model):
     """``x_hat = decoder(encoder(x))``, with ``.encoder`` and ``.decoder`` usable on their own.
 
     Penalties (sparsity, contraction, KL) are added by layers inside the encoder
@@ -88,20 +88,4 @@ class Autoencoder(keras.Model):
         """The reconstructions of ``x`` as a NumPy array."""
         return self.predict(x, batch_size=batch_size, verbose=0)
 
-    # ------------------------------------------------------------------ saving
-
-    def save(self, filepath, overwrite=True, **kwargs):
-        """Save to ``filepath`` (``.keras``) atomically: see :func:`unsuplab.serialization.save_model`."""
-        if kwargs or str(filepath).endswith((".h5", ".hdf5")) or not overwrite:
-            return super().save(filepath, overwrite=overwrite, **kwargs)
-        save_model(self, filepath)
-
-    _parts = ("encoder", "decoder")  # the sub-models saved in the config, in constructor order
-
-    def get_config(self):
-        return {**keras.Model.get_config(self), **parts_config(self, self._parts)}
-
-    @classmethod
-    def from_config(cls, config):
-        parts, rest = parts_from_config(config, cls._parts)
-        return cls(*parts.values(), **rest)
+    _parts = ("encoder", "decoder")  # saved in the config (SavedInParts: atomic save, get_config, from_config)

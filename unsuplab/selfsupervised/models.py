@@ -10,7 +10,7 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from ..models.base import parts_config, parts_from_config
+from ..serialization import parts_config, parts_from_config
 from ..validation import as_images, number_at_least, positive_int
 from .augment import ContrastiveViews
 from .losses import info_nce, nt_xent
