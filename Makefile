@@ -72,7 +72,7 @@ lint: setup
 # Unit tests on the three backends; tests marked tensorflow_only (they run notebooks in a kernel, where the
 # backend does not matter) or backend_independent (no Keras backend used: tests/conftest.py) run once. Grading
 # with nbgrader has its own target below.
-UNIT := $(PYTEST) tests -q -n 2 --dist loadfile --ignore=tests/test_nbgrader.py
+UNIT := $(PYTEST) tests -q -rs -n 2 --dist loadfile --ignore=tests/test_nbgrader.py
 test-unit: setup torch
 	$(PY) -m unsuplab.lessontool check
 	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(UNIT)
@@ -83,11 +83,11 @@ test-unit: setup torch
 test-lowest: lowest
 	$(LOWEST_VENV)/bin/python -m pip list --format=freeze | grep -iE '^(keras|tensorflow[a-z-]*|numpy)=='
 	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(LOWEST_VENV)/bin/python -m pytest -p no:cacheprovider tests -q -n 2 \
-		--dist loadfile --ignore=tests/test_nbgrader.py -m "not tensorflow_only"
+		--dist loadfile --ignore=tests/test_nbgrader.py -m "not tensorflow_only" -rs
 
 # Every notebook on TensorFlow; the solved notebooks on JAX and PyTorch too (a lesson that cannot run on a
 # backend is skipped with its reason: unsuplab/backends.py).
-NBVAL := $(PYTEST) -q --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -n 2 --dist loadscope
+NBVAL := $(PYTEST) -q -rs --nbval-lax --nbval-current-env --nbval-cell-timeout=300 -n 2 --dist loadscope
 test-notebooks: setup torch
 	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(NBVAL) lessons solutions
 	UNSUPLAB_FAST=1 KERAS_BACKEND=jax $(NBVAL) solutions
