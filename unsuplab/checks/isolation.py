@@ -105,7 +105,10 @@ def _zygote(sock, memory_gb):
 
 
 def _probe():
-    """The zygote's children can run tensor ops (they cannot when it was forked after the runtime started)."""
+    """The zygote's children can run tensor ops (they cannot when it was forked after the runtime started). Without
+    Keras imported in the kernel no runtime can have started: nothing to try (lesson 19 is NumPy and pandas)."""
+    if "keras" not in sys.modules:
+        return 2.0
     import keras
 
     return float(keras.ops.convert_to_numpy(keras.ops.add(1.0, 1.0)))
