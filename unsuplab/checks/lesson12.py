@@ -27,6 +27,9 @@ def _call_layer(layer, x, x_hat):
         raise Wrong(f"your layer raised {_error(exc)}.") from exc
     if out is None:
         raise Wrong("call() returns None: return the scores.")
+    if isinstance(out, (np.ndarray, np.generic)):  # PyTorch runs NumPy code even on symbolic inputs: say it here
+        raise Wrong("your layer returns a NumPy array: it computes with NumPy, which works on arrays but not "
+                    "inside a model (no gradient flows through NumPy). Use keras.ops only.")
     return to_numpy(out).astype("float64")
 
 
@@ -154,8 +157,8 @@ def _check_scorer(build_fn, layer_class):
                    run_eagerly=True)  # one step on the mean score: no compiling
     try:
         logs = scorer.train_on_batch(x, np.zeros(len(x), "float32"), return_dict=True)
-    except ValueError as exc:  # TensorFlow: "No gradients provided for any variable"
-        if "gradient" not in str(exc).lower():
+    except (ValueError, RuntimeError) as exc:  # TensorFlow: "No gradients provided"; PyTorch: "does not require grad"
+        if "grad" not in str(exc).lower():
             raise
         logs = None
     if logs is not None and not np.isfinite(float(logs["loss"])):
@@ -166,7 +169,7 @@ def _check_scorer(build_fn, layer_class):
                     "and compute the score with keras.ops only (no ops.stop_gradient, no NumPy).")
 
 
-@exercise("Exercise 1 (the detector as one Keras model)")
+@exercise("Exercise 1 (the detector as one Keras model)", reference="unsuplab.layers:ReconstructionError")
 def anomaly_scorer(layer_class, build_fn=None):
     """``layer_class()`` called on ``[x, x_hat]`` -> the mean squared error of each sample, shape (batch,);
     ``build_fn(autoencoder, input_shape)`` -> ``keras.Model(x, layer_class()([x, autoencoder(x)]))``.

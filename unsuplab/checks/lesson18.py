@@ -20,7 +20,7 @@ def _pairs_of(result, what="your function"):
     return centers.astype("int64"), contexts.astype("int64")
 
 
-@exercise("Exercise 1 (the skip-gram pairs)")
+@exercise("Exercise 1 (the skip-gram pairs)", reference="unsuplab.embeddings:skipgram_pairs")
 def skipgram_pairs(student_fn):
     """``student_fn(ids, window)`` -> ``(centers, contexts)``: every pair of positions at most ``window`` apart
     (both sides, never a word with itself, never across the ends), as two integer arrays in any order."""
@@ -68,7 +68,9 @@ def skipgram_pairs(student_fn):
 
 
 def _loss_rows(student_fn, labels, logits, what):
-    value = student_fn(labels, logits)
+    import keras
+
+    value = student_fn(keras.ops.convert_to_tensor(labels), keras.ops.convert_to_tensor(logits))  # as Keras calls it
     if value is None:
         raise Wrong(f"{what}: your function returns None; `return` the loss.")
     value = to_numpy(value).astype("float64")
@@ -80,7 +82,7 @@ def _loss_rows(student_fn, labels, logits, what):
     return value, False
 
 
-@exercise("Exercise 2 (the negative-sampling loss)")
+@exercise("Exercise 2 (the negative-sampling loss)", reference="unsuplab.embeddings:negative_sampling_loss")
 def negative_sampling_loss(student_fn):
     """``student_fn(labels, logits)`` -> per-row loss ``-log sigma(s_pos) - sum log sigma(-s_neg)`` (or its mean)
     in keras.ops; finite for large logits; trains a skip-gram model so the true pair's dot product rises."""
@@ -183,7 +185,7 @@ def _answer(student_fn, vectors, words, a, b, c):
     return got
 
 
-@exercise("Exercise 3 (an analogy query)")
+@exercise("Exercise 3 (an analogy query)", reference="unsuplab.embeddings:analogy")
 def analogy(student_fn):
     """``student_fn(vectors, words, a, b, c)`` -> the word d of "a is to b as c is to d" by 3CosAdd: unit
     vectors, argmax of cos(x, b - a + c) over the words other than a, b and c."""
