@@ -21,7 +21,8 @@ from unsuplab import degrade, lessontool
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = {"00": "00_what_is_unsupervised_learning", "03": "03_convolutional_autoencoder",
             "04": "04_sparse_autoencoder", "05": "05_denoising_autoencoder", "06": "06_contractive_autoencoder",
-            "09": "09_inpainting", "15": "15_iic_clustering", "17": "17_iic_segmentation",
+            "09": "09_inpainting", "12": "12_anomaly_detection", "15": "15_iic_clustering",
+            "18": "18_word_embeddings", "17": "17_iic_segmentation",
             "08": "08_noise_removal", "10": "10_colorization", "11": "11_super_resolution", "13": "13_retrieval",
             "14": "14_recommender", "16": "16_deep_clustering", "19": "19_association_rules"}
 
@@ -67,6 +68,9 @@ CASES = [  # (lesson, check, solution name, visible inputs?, spoil)
     ("15", "iic_loss", "my_iic_loss", lambda a: a[0].shape[1] == 5, lambda r: r * 1.1),
     ("15", "mutual_information", "my_mutual_information", lambda a: np.shape(a[0]) == (4, 4), lambda r: r + 0.1),
     ("09", "blank_square", "blank_square", lambda a: a[0].shape == (2, 9, 7, 1), lambda r: (r[0] * 0.9, r[1])),
+    ("12", "threshold_for_fpr", "my_threshold", lambda a: len(a[0]) == 2000, lambda r: r * 0.9),
+    ("18", "negative_sampling_loss", "my_negative_sampling_loss", lambda a: tuple(a[1].shape) != (9, 8),
+     lambda r: r * 1.1),
     ("17", "displacement_joint", "my_displacement_joint", lambda a: a[0].shape[1:3] in ((6, 7), (5, 5)),
      lambda r: r * 1.1),
 ]
@@ -105,7 +109,7 @@ def test_source_notebooks_carry_hidden_blocks_and_lessons_do_not():
                 assert f"check.hidden_{name}(" in cell.source.split(lessontool.HIDDEN_BEGIN)[1]
         lesson = (ROOT / "lessons" / path.name).read_text(encoding="utf-8")
         assert "HIDDEN TESTS" not in lesson and "check.hidden_" not in lesson, path.name
-    assert found >= 23
+    assert found >= 25
 
 
 def test_build_replaces_an_old_hidden_block_instead_of_adding_one():

@@ -201,3 +201,13 @@ def threshold_for_fpr(student_fn):
             raise Wrong(f"with fpr={fpr} your threshold {got:.4g} flags {flagged:.1%} of the normal images "
                         f"as anomalies; it should flag {fpr:.0%}.")
     return "Only the normal validation scores are needed to fix the false alarms."
+
+
+@exercise("Exercise 2 (a threshold for a target false-positive rate), hidden cases")
+def hidden_threshold_for_fpr(student_fn):
+    """Another score distribution (log-normal, 3,000 scores) and rates 1% and 50%."""
+    scores = np.random.default_rng(6).lognormal(0.0, 0.7, 3000)
+    for fpr in (0.01, 0.5):
+        flagged = float(np.mean(scores > float(np.asarray(student_fn(scores.copy(), fpr)))))
+        if abs(flagged - fpr) > 0.005:
+            raise Wrong(f"on 3,000 log-normal scores with fpr={fpr} your threshold flags {flagged:.1%}.")

@@ -211,3 +211,18 @@ def analogy(student_fn):
             raise Wrong(f"on 200 random vectors, {words[a]} : {words[b]} :: {words[c]} : ? gives {want!r} by "
                         f"3CosAdd, you give {got!r}.")
     return "3CosAdd on unit vectors, the query words excluded (Mikolov et al. 2013a; Levy and Goldberg 2014)."
+
+
+@exercise("Exercise 2 (the negative-sampling loss), hidden cases",
+          reference="unsuplab.embeddings:negative_sampling_loss")
+def hidden_negative_sampling_loss(student_fn):
+    """Another batch: 9 rows, 1 true word and 7 noise words, logits up to +-30 (the loss must stay finite)."""
+    rng = np.random.default_rng(3)
+    logits = rng.normal(0, 8, (9, 8)).astype("float32")
+    logits[0, :2] = [30.0, -30.0]
+    labels = np.zeros((9, 8), "float32")
+    labels[:, 0] = 1
+    want = to_numpy(embeddings.negative_sampling_loss(labels, logits)).astype("float64")
+    got, scalar = _loss_rows(student_fn, labels, logits, "9 rows of 1 + 7 candidates")
+    expect_close(got, want.mean() if scalar else want, "your loss on 9 rows of 1 + 7 candidates", rtol=1e-4,
+                 atol=1e-5)
