@@ -87,7 +87,7 @@ def test_target_distribution_check_passes_a_right_answer(capsys):
     (p_answer(divide=False), "cluster frequency f_j"),
     (p_answer(normalise=False), "do not sum to 1"),
     (p_answer(square=False), "square q"),
-    (p_answer(f_axis=1), "cluster frequency f_j"),  # a row sum of q is 1: the same as not dividing
+    (p_answer(f_axis=1), "summed q over the clusters"),  # a row sum of q is 1: the same as not dividing
 ])
 def test_target_distribution_check_names_each_mistake(answer, words):
     wrong = lesson16.target_distribution(answer)
@@ -111,11 +111,13 @@ def test_target_distribution_check_other_wrong_answers():
 
 # ----------------------------------------------------------------------------- exercise 2: triplet loss
 
-def triplet_answer(with_self=False, hinge=True, over_all=False, use_margin=True):
+def triplet_answer(with_self=False, hinge=True, over_all=False, use_margin=True, squared=True):
     def fn(embeddings, labels, margin=0.2):
         e = ops.convert_to_tensor(embeddings)
         labels = ops.reshape(ops.convert_to_tensor(labels), (-1,))
         d = ops.sum(ops.square(ops.expand_dims(e, 1) - ops.expand_dims(e, 0)), axis=-1)
+        if not squared:
+            d = ops.sqrt(ops.maximum(d, 0.0))
         same = ops.equal(ops.expand_dims(labels, 1), ops.expand_dims(labels, 0))
         positive = same if with_self else ops.logical_and(same, ops.logical_not(
             ops.cast(ops.eye(ops.shape(labels)[0]), "bool")))
@@ -139,6 +141,7 @@ def test_triplet_loss_check_passes_a_right_answer(capsys):
     (triplet_answer(hinge=False), "no hinge"),
     (triplet_answer(over_all=True), "number of valid triplets"),
     (triplet_answer(use_margin=False), "margin is missing"),
+    (triplet_answer(squared=False), "not the distances themselves"),  # issue 28: this branch never fired
     (lambda e, lab, margin=0.2: triplet_answer()(e, lab), "ignores its `margin`"),
 ])
 def test_triplet_loss_check_names_each_mistake(answer, words):

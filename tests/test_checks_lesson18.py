@@ -113,6 +113,10 @@ def _naive_log(labels, logits):
                     axis=-1)
 
 
+def _naive_log_sigmoid(labels, logits):  # issue 28: finite at +-60 (sigma(-60) = 8.8e-27), so it passed
+    return -ops.sum(labels * ops.log(ops.sigmoid(logits)) + (1 - labels) * ops.log(ops.sigmoid(-logits)), axis=-1)
+
+
 def _mean_over_candidates(labels, logits):
     return ops.mean(_right_loss(labels, logits)[:, None] / ops.cast(ops.shape(logits)[1], "float32"), axis=-1)
 
@@ -158,6 +162,7 @@ def test_loss_right_answers(capsys):
 
 def test_loss_misconceptions():
     assert "softplus" in _loss_message(_naive_log)
+    assert "softplus" in _loss_message(_naive_log_sigmoid)
     assert "sum over axis -1" in _loss_message(_mean_over_candidates)
     assert "only the true word" in _loss_message(_positive_only)
     assert "noise words like the true word" in _loss_message(_all_positive)

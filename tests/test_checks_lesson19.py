@@ -16,6 +16,8 @@ def _todo(*args):
 def _measures(baskets, antecedent, consequent, mistake=None):
     pick = (lambda cols: baskets[cols].any(axis=1)) if mistake == "any" else (lambda cols: baskets[cols].all(axis=1))
     has_a, has_c = pick(antecedent), pick(consequent)
+    if mistake == "any consequent":  # issue 28: passed while every test rule had a one-item consequent
+        has_c = baskets[consequent].any(axis=1)
     s_a, s_c, s_ac = has_a.mean(), has_c.mean(), (has_a & has_c).mean()
     support, confidence, lift = s_ac, s_ac / s_a, s_ac / (s_a * s_c)
     if mistake == "counts":
@@ -68,6 +70,7 @@ def test_rule_measures_agrees_with_mlxtend():
 def test_rule_measures_misconceptions():
     assert "divide the count by the number of baskets" in _wrong("counts")
     assert ".all(axis=1), not .any" in _wrong("any")
+    assert "any* item of the consequent" in _wrong("any consequent")
     assert "one side only" in _wrong("antecedent support")
     assert "divides by the consequent's support" in _wrong("over consequent")
     assert "divides the confidence by the antecedent's support" in _wrong("lift over antecedent")

@@ -129,8 +129,9 @@ def target_distribution(student_fn):
     if got.shape != want.shape:
         raise Wrong(f"P should have the shape of q, {want.shape}, got {got.shape}.")
     named = [
-        (_p_by_hand(q, divide=False), "you did not divide by the cluster frequency f_j = sum_i q_ij (a column "
-         "sum of q over all points): without it large clusters keep growing and swallow the others."),
+        (_p_by_hand(q, divide=False), "you did not divide by the cluster frequency f_j = sum_i q_ij, or you summed "
+         "q over the clusters (axis=1: every row of q sums to 1, so that divides by 1). f_j is a column sum, "
+         "over all points (axis=0): without it large clusters keep growing and swallow the others."),
         (_p_by_hand(q, normalise=False), "the rows do not sum to 1: divide q_ij^2 / f_j by its sum over j."),
         (_p_by_hand(q, square=False), "square q: p_ij is proportional to q_ij^2 / f_j (squaring sharpens)."),
         (_p_by_hand(q, divide=False, normalise=False), "you did not divide by f_j, and the rows do not sum to 1."),
@@ -139,9 +140,6 @@ def target_distribution(student_fn):
         for variant, message in named:
             if np.allclose(got, variant, rtol=1e-4, atol=1e-6):
                 raise Wrong(message)
-        f_rows = (q ** 2 / q.sum(axis=1, keepdims=True))
-        if np.allclose(got, f_rows / f_rows.sum(axis=1, keepdims=True), rtol=1e-4, atol=1e-6):
-            raise Wrong("f_j is a sum over the points i (axis=0, one number per cluster), not over the clusters.")
     expect_close(got, want, "your P on random soft assignments", rtol=1e-4, atol=1e-6)
     sure = np.eye(4, dtype="float32")[[0, 1, 2, 3, 0]]
     expect_close(_call(student_fn, "P of one-hot q", sure), sure, "P of one-hot q (already certain)",
@@ -151,8 +149,10 @@ def target_distribution(student_fn):
            "grows just by being large)."
 
 
-def _triplets_by_hand(e, labels, margin, hinge=True, with_self=False, over_all=False):
+def _triplets_by_hand(e, labels, margin, hinge=True, with_self=False, over_all=False, squared=True):
     d = np.sum((e[:, None, :] - e[None, :, :]) ** 2, axis=-1)
+    if not squared:
+        d = np.sqrt(np.maximum(d, 0.0))
     same = labels[:, None] == labels[None, :]
     positive = same if with_self else same & ~np.eye(len(labels), dtype=bool)
     valid = positive[:, :, None] & ~same[:, None, :]
@@ -194,12 +194,12 @@ def triplet_loss(student_fn):
              "(i, j, k) and counted j = i as a positive; use the valid triplets only."),
             (_triplets_by_hand(e, labels, 0.2), "your function ignores its `margin` argument (the check asked "
              f"for margin {margin:g})."),
+            (_triplets_by_hand(e, labels, margin, squared=False), "use squared Euclidean distances "
+             "D_ij = ||e_i - e_j||^2, not the distances themselves."),
         ]
         for variant, message in named:
             if abs(got - variant) <= 1e-4 * max(1.0, abs(variant)):
                 raise Wrong(message)
-        if abs(got - _triplets_by_hand(np.sqrt(2.0) * e, labels, margin)) <= 1e-4:
-            raise Wrong("use squared Euclidean distances D_ij = ||e_i - e_j||^2.")
         raise Wrong(f"with margin {margin:g} the loss of this batch should be {want:.6g}, got {got:.6g}. "
                     "D_ij is the squared distance; the valid triplets are i != j with the same label and k "
                     "with another label.")

@@ -86,10 +86,16 @@ def _diagnose(got, baskets, antecedent, consequent):
         return f"for {rule} your lift adds the two supports: lift = support(A and C) / (support(A) * support(C))."
     if close(got[0], s_any_ac) or close(got[1], s_any_ac / s_any_a):
         return "a basket holds the antecedent only when it holds all of its items: use .all(axis=1), not .any."
+    any_c = baskets[list(consequent)].any(axis=1)
+    if close(got[0], (has_a & any_c).mean()) and not close((has_a & any_c).mean(), s_ac):
+        return (f"for {rule} you counted baskets that hold *any* item of the consequent: a basket holds "
+                "{" + ", ".join(consequent) + "} only when it holds all of them, so use .all(axis=1), not .any.")
     return None
 
 
-RULES = ((("bread", "butter"), ("jam",)), (("tea",), ("coffee",)), (("bread",), ("butter",)))
+# The last rule has a two-item consequent, so that .any on the consequent is caught too (issue 28).
+RULES = ((("bread", "butter"), ("jam",)), (("tea",), ("coffee",)), (("bread",), ("butter",)),
+         (("bread",), ("butter", "jam")))
 
 
 @exercise("Exercise 1 (support, confidence and lift of one rule)")
