@@ -55,3 +55,28 @@ def test_lesson00_pca_as_keras():
         import tensorflow as tf  # noqa: F401  (the check reads the source; it never runs this)
 
     assert "one backend only" in lesson00.pca_as_keras(uses_tf).message
+
+
+def test_lesson00_pca_as_keras_names_keras_slips():
+    """Issue 28: set_weights before the layers are built, and swapped kernels, got Keras' raw ValueError."""
+    import keras
+
+    def weights_before_build(mean, components):
+        k, d = components.shape
+        encode, decode = keras.layers.Dense(k), keras.layers.Dense(d)
+        encode.set_weights([components.T, -mean @ components.T])
+        inputs = keras.Input((d,))
+        return keras.Model(inputs, decode(encode(inputs)))
+
+    def swapped(mean, components):
+        k, d = components.shape
+        inputs = keras.Input((d,))
+        encode, decode = keras.layers.Dense(k), keras.layers.Dense(d)
+        model = keras.Model(inputs, decode(encode(inputs)))
+        encode.set_weights([components, -mean @ components.T])
+        return model
+
+    message = lesson00.pca_as_keras(weights_before_build).message
+    assert "before it was built" in message and "Traceback" not in message
+    message = lesson00.pca_as_keras(swapped).message
+    assert "components.T (d, k)" in message and "wrong shape" in message

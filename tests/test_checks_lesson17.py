@@ -96,3 +96,16 @@ def test_backend_specific_code_is_named():
 
     wrong = lesson17.displacement_joint(with_tf)
     assert wrong.status == "wrong" and "keras.ops" in wrong.message
+
+
+def test_conv_layout_shape_error_gets_a_hint():
+    """Issue 28: an answer that symmetrises the conv's output in its own layout died with a raw 'Incompatible
+    shapes'; the check now says to move the window axes first."""
+    def conv_layout(p1, p2, T):
+        x = ops.pad(ops.transpose(p1, (3, 1, 2, 0)), ((0, 0), (T, T), (T, T), (0, 0)))
+        P = ops.conv(x, ops.transpose(p2, (1, 2, 0, 3)))  # (k, 2T+1, 2T+1, k): not yet transposed
+        P = P / ops.sum(P, axis=(2, 3), keepdims=True)
+        return (P + ops.swapaxes(P, 2, 3)) / 2
+
+    wrong = lesson17.displacement_joint(conv_layout)
+    assert wrong.status == "wrong" and "ops.transpose(P, (1, 2, 0, 3))" in wrong.message, wrong.message

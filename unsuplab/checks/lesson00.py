@@ -51,8 +51,18 @@ def pca_as_keras(student_fn):
 
     x_train, x_test = _toy()
     pca = PCA(2).fit(x_train)
-    model = student_model(student_fn, pca.mean_.astype("float32"), pca.components_.astype("float32"),
-                          advice="Use keras.Input, keras.layers.Dense and keras.Model.")
+    try:
+        model = student_model(student_fn, pca.mean_.astype("float32"), pca.components_.astype("float32"),
+                              advice="Use keras.Input, keras.layers.Dense and keras.Model.")
+    except ValueError as exc:  # Keras' own words for the two usual slips: say what to change (issue 28)
+        text = str(exc)
+        if "was expecting 0 weights" in text:
+            raise Wrong("you called set_weights on a Dense layer before it was built, so it has no weights yet: "
+                        "call each layer on its input first (h = encoder(inputs)), then set its weights.") from None
+        if "is not compatible with provided weight shape" in text:
+            raise Wrong(f"a kernel has the wrong shape ({text}): the encoder's kernel is components.T (d, k), the "
+                        "decoder's kernel is components (k, d).") from None
+        raise
     try:
         got = to_numpy(model(x_test))
     except Exception as exc:  # wrong weight shapes or input size: say which, no traceback

@@ -27,7 +27,17 @@ def _probabilities(shape, seed):
 
 
 def _call(student_fn, p1, p2, T, what):
-    value = student_fn(p1, p2, T)
+    try:
+        value = student_fn(p1, p2, T)
+    except (NotImplementedError, Wrong):
+        raise
+    except Exception as exc:  # a layout slip surfaces as a backend's shape error: say what it usually means
+        text = str(exc)
+        if "ncompatible shapes" in text or "broadcast" in text or "must match the size" in text:
+            raise Wrong(f"{what}: your code failed with a shape error ({type(exc).__name__}). The conv's output "
+                        "is still in its layout (k, 2T+1, 2T+1, k): move the window axes first, "
+                        "ops.transpose(P, (1, 2, 0, 3)), before you symmetrise or normalise.") from None
+        raise
     if value is None:
         raise Wrong(f"{what}: your function returned None; `return` the stack of joint matrices.")
     value = to_numpy(value).astype("float64")
