@@ -25,7 +25,7 @@ def _activation(layer):
     return getattr(layer.activation, "__name__", str(layer.activation))
 
 
-@exercise("Exercise 1 (the lecture's autoencoder in Keras)")
+@exercise("Exercise 1 (the 784-128-32-128-784 autoencoder in Keras)")
 def lecture_autoencoder(student_fn, input_shape=(28, 28, 1), code_size=32, hidden=128):
     """``student_fn(input_shape, code_size)`` -> a compiled Keras model 784-128-code-128-784 (linear code, MSE loss)."""
     import keras
@@ -43,7 +43,7 @@ def lecture_autoencoder(student_fn, input_shape=(28, 28, 1), code_size=32, hidde
     widths = [layer.units for layer in _dense_layers(model)]
     want = [hidden, code_size, hidden, pixels]
     if widths != want:
-        raise Wrong(f"the Dense layers have {widths} units; the lecture's model has {want} "
+        raise Wrong(f"the Dense layers have {widths} units; the 784-128-32-128-784 model has {want} "
                     f"(hidden {hidden}, code {code_size}, hidden {hidden}, one output per pixel).")
     rng = np.random.default_rng(0)
     x, out = call_on_images(model, input_shape, 8, rng, hint=" and layers.Flatten()")
