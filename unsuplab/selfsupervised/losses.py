@@ -40,7 +40,9 @@ def info_nce(query, key, queue, temperature=0.2):
     """
     if temperature <= 0:
         raise ValueError(f"`temperature` must be positive, got {temperature}.")
-    q, k, negatives = _unit(query), _unit(ops.stop_gradient(key)), _unit(ops.stop_gradient(queue))
+    q = _unit(ops.convert_to_tensor(query))  # NumPy in: ops.stop_gradient needs a tensor on PyTorch
+    k = _unit(ops.stop_gradient(ops.convert_to_tensor(key)))
+    negatives = _unit(ops.stop_gradient(ops.convert_to_tensor(queue)))
     positive = ops.sum(q * k, axis=-1, keepdims=True)
     logits = ops.concatenate([positive, ops.matmul(q, ops.transpose(negatives))], axis=1) / temperature
     return -ops.mean(ops.log_softmax(logits, axis=-1)[:, 0])
