@@ -215,3 +215,16 @@ def test_the_grading_sandbox_lets_the_kernel_write_only_its_folder(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert (work / "mine.txt").exists() and not (course / "stolen.txt").exists()
     assert "Read-only file system" in done.stdout and "scratch" in done.stdout
+
+
+def test_sandbox_binds_a_python_environment_under_tmp(monkeypatch, tmp_path):
+    """A clone or venv under /tmp is hidden by the sandbox's private /tmp unless bound (the kernel died in a
+    fresh clone under /tmp)."""
+    from unsuplab.checks import sandbox
+
+    monkeypatch.setattr(sandbox.sys, "prefix", "/tmp/some-clone/.venv")
+    argv = sandbox.bwrap_argv(tmp_path, tmp_path / "c.json")
+    at = argv.index("/tmp/some-clone/.venv")
+    assert argv[at - 1] == "--ro-bind" and argv.index("--tmpfs") < at
+    monkeypatch.setattr(sandbox.sys, "prefix", "/opt/venv")
+    assert "/opt/venv" not in sandbox.bwrap_argv(tmp_path, tmp_path / "c.json")

@@ -28,10 +28,18 @@ def bwrap_argv(workdir, connection_file, course=None):
     under /tmp), writable ``workdir`` (the kernel's folder, inside the course)."""
     workdir, connection_file = str(Path(workdir).resolve()), str(Path(connection_file).resolve())
     course = ["--ro-bind", str(Path(course).resolve()), str(Path(course).resolve())] if course else []
-    return ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", *course,
+    return ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", *_python_under_tmp(),
+            *course,
             "--ro-bind", connection_file, connection_file, "--bind", workdir, workdir, "--chdir", workdir,
             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "KERAS_HOME", "/tmp/keras",
             "--die-with-parent", "--new-session"]
+
+
+def _python_under_tmp():
+    """Read-only binds for the Python environment and this package when they lie under /tmp (a clone or a venv
+    there): the private /tmp would hide them and the kernel would die before it starts."""
+    needed = sorted({Path(sys.prefix).resolve(), Path(__file__).resolve().parents[2]})
+    return [arg for path in needed if str(path).startswith("/tmp/") for arg in ("--ro-bind", str(path), str(path))]
 
 
 def kernel(argv):
