@@ -26,3 +26,18 @@ def test_image_grid_shows_at_most_n():
 def test_image_grid_bad_input(rows, n):
     with pytest.raises(ValueError, match="rows"):
         plots.image_grid(rows, n=n)
+
+
+def test_image_grid_leaves_none_slots_empty():
+    row = [np.full((8, 8), 0.5)] + [None] * 8 + [np.ones((8, 8, 1))]
+    fig = plots.image_grid({"originals": row, "walk": np.zeros((10, 8, 8))}, n=10)
+    axes = np.array(fig.axes).reshape(2, 10)
+    assert [bool(ax.images) for ax in axes[0]] == [True] + [False] * 8 + [True]  # no black squares
+    assert not any(ax.axison for ax in axes[0, 1:9])
+    assert all(ax.images for ax in axes[1])
+
+
+def test_image_grid_none_in_the_first_slot_keeps_the_row_label():
+    fig = plots.image_grid({"late": [None, np.zeros((8, 8))]}, n=2)
+    first = fig.axes[0]
+    assert not first.images and first.axison and first.get_ylabel() == "late"  # axis("off") would hide the label

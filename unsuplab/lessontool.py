@@ -415,9 +415,16 @@ def check(solutions="solutions", lessons="lessons"):
 
 
 def run(paths, html_dir=None, timeout=600):
-    """Execute notebooks in their own folder; optionally write each as HTML and as an executed .ipynb."""
+    """Execute notebooks in their own folder; optionally write each as HTML and as an executed .ipynb.
+
+    The kernels get the course runner's environment (:func:`unsuplab.course._kernel_environment`: this
+    shell's mode and Keras backend, inline figures, TensorFlow's C++ start-up notices silenced).
+    """
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
+
+    from unsuplab import backends, config
+    from unsuplab.course import _kernel_environment
 
     notebooks = []
     for p in map(Path, paths):
@@ -428,29 +435,30 @@ def run(paths, html_dir=None, timeout=600):
         raise LessonError(f"no notebooks found in {', '.join(map(str, paths))}.")
     if html_dir and Path(html_dir).exists() and not Path(html_dir).is_dir():
         raise LessonError(f"--html {html_dir}: is a file; give a folder for the HTML pages.")
-    failed = []
-    for path in notebooks:
-        try:
-            nb = read(path)
-        except LessonError as exc:
-            failed.append(path)
-            print(f"FAILED {exc}")
-            continue
-        print(f"running {path} ...", flush=True)
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                resources={"metadata": {"path": str(path.parent)}})
-        try:
-            client.execute()
-        except Exception as exc:
-            failed.append(path)
-            print(f"FAILED {path}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}")
-        if html_dir:
-            out = Path(html_dir) / path.parent.name / (path.stem + ".html")
-            out.parent.mkdir(parents=True, exist_ok=True)
-            body, _ = HTMLExporter().from_notebook_node(nb)
-            atomic_write_text(out, body)
-            atomic_write_text(out.with_suffix(".ipynb"), nbformat.writes(nb))  # executed copy, outputs included
-            print(f"  wrote {out} (and the executed .ipynb beside it)")
+    with _kernel_environment("fast" if config.is_fast() else "full", backends.current()):
+        failed = []
+        for path in notebooks:
+            try:
+                nb = read(path)
+            except LessonError as exc:
+                failed.append(path)
+                print(f"FAILED {exc}")
+                continue
+            print(f"running {path} ...", flush=True)
+            client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                    resources={"metadata": {"path": str(path.parent)}})
+            try:
+                client.execute()
+            except Exception as exc:
+                failed.append(path)
+                print(f"FAILED {path}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}")
+            if html_dir:
+                out = Path(html_dir) / path.parent.name / (path.stem + ".html")
+                out.parent.mkdir(parents=True, exist_ok=True)
+                body, _ = HTMLExporter().from_notebook_node(nb)
+                atomic_write_text(out, body)
+                atomic_write_text(out.with_suffix(".ipynb"), nbformat.writes(nb))  # executed copy, outputs included
+                print(f"  wrote {out} (and the executed .ipynb beside it)")
     print(f"{len(notebooks) - len(failed)} of {len(notebooks)} notebooks ran without error."
           + (f" Failed: {', '.join(str(p) for p in failed)}" if failed else ""))
     return 1 if failed else 0

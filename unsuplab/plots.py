@@ -23,7 +23,8 @@ def image_grid(rows, n=10, title=None, cmap="gray", scale=1.1, col_titles=None):
 
     ``rows`` maps a row title to an array of images, e.g.
     ``{"original": x, "noisy": x_noisy, "denoised": x_hat}``; the first ``n`` of each are shown, and a row
-    shorter than the others leaves its last cells empty (nothing is dropped from the longer rows).
+    shorter than the others leaves its last cells empty (nothing is dropped from the longer rows). A row may
+    be a list with ``None`` in a slot to leave that cell empty, e.g. ``[x[a]] + [None] * 8 + [x[b]]``.
     Returns the figure.
     """
     if not isinstance(rows, dict):
@@ -37,8 +38,12 @@ def image_grid(rows, n=10, title=None, cmap="gray", scale=1.1, col_titles=None):
                              squeeze=False)
     for r, (label, images) in enumerate(rows.items()):
         for c in range(n):
-            if c < len(images):
+            if c < len(images) and images[c] is not None:
                 _show(images[c], axes[r, c], cmap)
+            elif c == 0:  # empty, but keeps the row's label visible
+                axes[r, c].set_frame_on(False)
+                axes[r, c].set_xticks([])
+                axes[r, c].set_yticks([])
             else:
                 axes[r, c].axis("off")
             if col_titles is not None and r == 0:
