@@ -23,14 +23,19 @@ KERNEL_NAME = "unsuplab-sandbox"
 FONTS_ENV, COURSE_ENV = "UNSUPLAB_SANDBOX_FONTS", "UNSUPLAB_SANDBOX_COURSE"
 
 
+def _ro_bind(path):
+    """bubblewrap's arguments that show ``path`` read-only at the same place inside the sandbox."""
+    return ["--ro-bind", str(path), str(path)]
+
+
 def bwrap_argv(workdir, connection_file, course=None):
     """bubblewrap's command line: read-only root, private /tmp, the ``course`` folder read-only (also when it lies
     under /tmp), writable ``workdir`` (the kernel's folder, inside the course)."""
     workdir, connection_file = str(Path(workdir).resolve()), str(Path(connection_file).resolve())
-    course = ["--ro-bind", str(Path(course).resolve()), str(Path(course).resolve())] if course else []
-    return ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", *_python_under_tmp(),
+    course = _ro_bind(Path(course).resolve()) if course else []
+    return ["bwrap", *_ro_bind("/"), "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", *_python_under_tmp(),
             *course,
-            "--ro-bind", connection_file, connection_file, "--bind", workdir, workdir, "--chdir", workdir,
+            *_ro_bind(connection_file), "--bind", workdir, workdir, "--chdir", workdir,
             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "KERAS_HOME", "/tmp/keras",
             "--die-with-parent", "--new-session"]
 
@@ -39,7 +44,7 @@ def _python_under_tmp():
     """Read-only binds for the Python environment and this package when they lie under /tmp (a clone or a venv
     there): the private /tmp would hide them and the kernel would die before it starts."""
     needed = sorted({Path(sys.prefix).resolve(), Path(__file__).resolve().parents[2]})
-    return [arg for path in needed if str(path).startswith("/tmp/") for arg in ("--ro-bind", str(path), str(path))]
+    return [arg for path in needed if str(path).startswith("/tmp/") for arg in _ro_bind(path)]
 
 
 def kernel(argv):
@@ -63,7 +68,9 @@ def install_kernel(folder, course="."):
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "matplotlib"
     for font_list in cache.glob("fontlist-*.json"):
         shutil.copy(font_list, fonts / font_list.name)
-    (spec / "kernel.json").write_text(json.dumps({
+    from unsuplab.fileio import atomic_write_text  # here: the kernel (this file run as a script) never needs it
+
+    atomic_write_text(spec / "kernel.json", json.dumps({
         # this file run as a script: importing the checks package here would start its isolation helper
         "argv": [sys.executable, str(Path(__file__).resolve()), "kernel", "-f", "{connection_file}"],
         "env": {FONTS_ENV: str(fonts), COURSE_ENV: str(Path(course).resolve())},
@@ -76,7 +83,7 @@ def available():
     """None when bubblewrap runs here, else why not (one line)."""
     if shutil.which("bwrap") is None:
         return "bubblewrap is not installed (Debian/Ubuntu: sudo apt-get install bubblewrap)"
-    done = subprocess.run(["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"],
+    done = subprocess.run(["bwrap", *_ro_bind("/"), "--dev", "/dev", "--proc", "/proc", "true"],
                           capture_output=True, text=True)
     if done.returncode != 0:
         return f"bubblewrap cannot create a sandbox here: {done.stderr.strip()[:300]}"
