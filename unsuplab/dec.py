@@ -3,7 +3,8 @@
 * :func:`soft_assignment`: Student's t kernel between codes and centroids, eq. 1 of DEC (``alpha = 1``);
 * :func:`target_distribution`: the sharpened target ``P``, eq. 3 of DEC;
 * :class:`ClusteringLayer`: eq. 1 with the centroids ``mu_j`` as the layer's weights;
-* :class:`DEC`: encoder + clustering layer (+ decoder for IDEC); ``compute_loss`` is ``KL(P || Q)``
+* :class:`DEC`: encoder + clustering layer (+ decoder for IDEC; any layer that keeps its centres in a weight
+  ``centroids``, e.g. a student's own); ``compute_loss`` is ``KL(P || Q)``
   (eq. 2), plus the reconstruction error for IDEC: ``L = L_r + gamma * KL`` (IDEC eq. 4 to 6);
 * :func:`fit_dec`: k-means (``n_init = 20``) on the codes of a pretrained autoencoder places the
   centroids; then ``P`` is recomputed on all data every ``update_interval`` steps, and training stops
@@ -136,8 +137,9 @@ class DEC(SavedInParts, keras.Model):
         super().__init__(**kwargs)
         if not isinstance(encoder, keras.Model):
             raise TypeError(f"`encoder` must be a keras.Model, got {type(encoder).__name__}.")
-        if not isinstance(clustering, ClusteringLayer):
-            raise TypeError(f"`clustering` must be a ClusteringLayer, got {type(clustering).__name__}.")
+        if not isinstance(clustering, keras.layers.Layer):
+            raise TypeError(f"`clustering` must be a Keras layer (a ClusteringLayer or your own), got "
+                            f"{type(clustering).__name__}.")
         if decoder is not None and not isinstance(decoder, keras.Model):
             raise TypeError(f"`decoder` must be a keras.Model or None, got {type(decoder).__name__}.")
         self.encoder, self.clustering, self.decoder = encoder, clustering, decoder
@@ -145,10 +147,7 @@ class DEC(SavedInParts, keras.Model):
         code_size = _code_size(encoder)
         if not clustering.built:
             clustering.build((None, code_size))
-        elif clustering.centroids.shape[-1] != code_size:
-            raise ValueError(f"`clustering` has centroids of size {clustering.centroids.shape[-1]}, "
-                             f"the encoder's codes have {code_size}.")
-        self.n_clusters = clustering.n_clusters
+        self.n_clusters = _centroids(clustering, code_size).shape[0]
         self.input_shape_ = tuple(encoder.inputs[0].shape[1:])
         self.kl_tracker = keras.metrics.Mean(name="kl")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction") if decoder is not None else None
@@ -238,6 +237,27 @@ class DEC(SavedInParts, keras.Model):
 
 
 # ----------------------------------------------------------------------------- checks
+
+def _centroids(clustering, code_size):
+    """The layer's trainable weight ``centroids`` (n_clusters, code_size), or an error that says what is missing."""
+    weight = getattr(clustering, "centroids", None)
+    if not any(weight is w for w in clustering.trainable_weights):
+        raise ValueError(f"`clustering` ({type(clustering).__name__}) must keep its cluster centres in a trainable "
+                         "weight `self.centroids = self.add_weight(shape=(n_clusters, d), ...)`, made in build(): "
+                         "DEC trains them and fit_dec sets them from k-means.")
+    if len(weight.shape) != 2 or weight.shape[-1] != code_size:
+        raise ValueError(f"`clustering` has centroids of shape {tuple(weight.shape)}, the encoder's codes have "
+                         f"{code_size} numbers: expected (n_clusters, {code_size}).")
+    return weight
+
+
+def _set_centroids(clustering, centroids):
+    """``clustering.set_centroids`` when it has one (ClusteringLayer checks the array), else assign the weight."""
+    if hasattr(clustering, "set_centroids"):
+        clustering.set_centroids(centroids)
+    else:
+        clustering.centroids.assign(np.asarray(centroids, "float32"))
+
 
 def _check_gamma(gamma):
     if isinstance(gamma, bool) or not isinstance(gamma, (int, float, np.integer, np.floating)):
@@ -360,8 +380,12 @@ def build_dec_autoencoder(input_shape=(28, 28, 1), code_size=10, hidden=(500, 50
     return autoencoder
 
 
-def build_dec(autoencoder, n_clusters, idec=False, gamma=0.1, alpha=1.0, name=None):
-    """A :class:`DEC` model on copies of ``autoencoder.encoder`` (and ``.decoder`` when ``idec``); not trained."""
+def build_dec(autoencoder, n_clusters, idec=False, gamma=0.1, alpha=1.0, name=None, clustering=None):
+    """A :class:`DEC` model on copies of ``autoencoder.encoder`` (and ``.decoder`` when ``idec``); not trained.
+
+    ``clustering``: the layer to use instead of a new ``ClusteringLayer(n_clusters, alpha)`` (e.g. your own, with
+    a trainable weight ``centroids`` of shape (n_clusters, d)); it is used as given, not copied.
+    """
     encoder = getattr(autoencoder, "encoder", None)
     if not isinstance(encoder, keras.Model):
         raise TypeError("`autoencoder` must have an `.encoder` keras.Model (an unsuplab.models builder's "
@@ -370,13 +394,18 @@ def build_dec(autoencoder, n_clusters, idec=False, gamma=0.1, alpha=1.0, name=No
     if idec and not isinstance(decoder, keras.Model):
         raise TypeError("IDEC keeps the decoder: `autoencoder` must have a `.decoder` keras.Model.")
     _code_size(encoder)
-    clustering = ClusteringLayer(n_clusters, alpha, name="clustering")
-    return DEC(_copy(encoder), clustering, _copy(decoder) if idec else None, gamma,
-               name=name or ("idec" if idec else "dec"))
+    if clustering is None:
+        clustering = ClusteringLayer(n_clusters, alpha, name="clustering")
+    model = DEC(_copy(encoder), clustering, _copy(decoder) if idec else None, gamma,
+                name=name or ("idec" if idec else "dec"))
+    if model.n_clusters != n_clusters:
+        raise ValueError(f"`clustering` has {model.n_clusters} centroids, but `n_clusters` is {n_clusters}.")
+    return model
 
 
 def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=140, tol=0.001, max_steps=20000,
-            batch_size=256, optimizer=None, n_init=20, seed=0, verbose=0, on_refresh=None, initial_labels=None):
+            batch_size=256, optimizer=None, n_init=20, seed=0, verbose=0, on_refresh=None, initial_labels=None,
+            clustering=None):
     """Cluster ``x`` with DEC (``idec=False``) or IDEC from a pretrained ``autoencoder``; return ``(model, history)``.
 
     1. copy the encoder (IDEC: and decoder); k-means (``n_init`` restarts) on the codes gives the centroids;
@@ -389,6 +418,8 @@ def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=1
     settings). ``on_refresh(step, model, q, p)`` runs at each refresh (e.g. to draw Q and P).
     ``initial_labels`` (one cluster per sample, e.g. the AE + k-means baseline's): start from the mean code of
     each of those clusters instead of running k-means, so that DEC's start is exactly that baseline.
+    ``clustering``: a layer to train instead of a new :class:`ClusteringLayer` (codes -> q, its centres in a
+    trainable weight ``centroids``), e.g. lesson 16's own; it is trained in place.
     Returns the trained :class:`DEC` and a :class:`DECHistory`; ``model.assign(x)`` gives the clusters.
     """
     # every check before any copying or training
@@ -411,7 +442,7 @@ def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=1
             raise ValueError(f"`n_clusters` ({n_clusters}) must be at most the number of samples in `x` "
                              f"({len(x)}).")
         batch_size = min(batch_size, len(x))
-    model = build_dec(autoencoder, n_clusters, idec=idec, gamma=gamma)  # checks the autoencoder
+    model = build_dec(autoencoder, n_clusters, idec=idec, gamma=gamma, clustering=clustering)  # checks them
     if initial_labels is not None:
         initial_labels = np.asarray(initial_labels)
         if (initial_labels.shape != (len(x),) or initial_labels.dtype.kind not in "iu"
@@ -427,7 +458,7 @@ def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=1
         centroids, initial_labels = kmeans.cluster_centers_, kmeans.labels_
     else:
         centroids = np.stack([codes[initial_labels == j].mean(axis=0) for j in range(n_clusters)])
-    model.clustering.set_centroids(centroids)
+    _set_centroids(model.clustering, centroids)
     model.compile(optimizer=optimizer)
 
     history = DECHistory(initial_labels=np.asarray(initial_labels, "int64"))
