@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 from keras import ops
+from test_dec_start import blobs  # noqa: F401  (the fixture: a small autoencoder, two blobs)
 
 from unsuplab import dec
-from unsuplab.models import build_dense_autoencoder
 
 
 class OwnLayer(keras.layers.Layer):
@@ -26,19 +26,8 @@ class OwnLayer(keras.layers.Layer):
         return kernel / ops.sum(kernel, axis=1, keepdims=True)
 
 
-@pytest.fixture(scope="module")
-def autoencoder():
-    keras.utils.set_random_seed(0)
-    rng = np.random.default_rng(0)
-    x = np.concatenate([rng.normal(0.25, 0.04, (40, 8)), rng.normal(0.75, 0.04, (40, 8))]).clip(0, 1)
-    ae = build_dense_autoencoder(input_shape=(8,), hidden=(16,), code_size=2, code_activation=None)
-    ae.compile("adam", "mse")
-    ae.fit(x.astype("float32"), x.astype("float32"), epochs=10, batch_size=32, verbose=0)
-    return ae, x.astype("float32")
-
-
-def test_fit_dec_trains_the_layer_it_is_given(autoencoder):
-    ae, x = autoencoder
+def test_fit_dec_trains_the_layer_it_is_given(blobs):  # noqa: F811 (the imported fixture)
+    ae, x, _ = blobs
     layer = OwnLayer(2, name="own")
     model, history = dec.fit_dec(ae, x, 2, update_interval=5, max_steps=20, batch_size=32, clustering=layer)
     assert model.clustering is layer and model.n_clusters == 2
@@ -56,7 +45,7 @@ def test_fit_dec_trains_the_layer_it_is_given(autoencoder):
     (OwnLayer(3), "3 centroids, but `n_clusters` is 2"),
     ("not a layer", "Keras layer"),
 ])
-def test_a_layer_fit_dec_cannot_train_is_named(autoencoder, layer, words):
-    ae, x = autoencoder
+def test_a_layer_fit_dec_cannot_train_is_named(blobs, layer, words):  # noqa: F811
+    ae, x, _ = blobs
     with pytest.raises((ValueError, TypeError), match=words):
         dec.fit_dec(ae, x, 2, max_steps=2, clustering=layer)
