@@ -243,6 +243,17 @@ def test_the_encoder_is_copied_and_the_model_round_trips(fitted, tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), features, atol=1e-6)
 
 
+def test_final_pass_leaves_no_tiny_cluster_for_outliers():
+    """Issue 29: two pairs of far outliers (their own nearest-neighbour chains) no longer end as clusters of two."""
+    rng = np.random.default_rng(0)
+    centres = np.repeat([[0.0, 0.0], [3.0, 0.0], [6.0, 0.0]], 100, axis=0)
+    outliers = np.array([[0.0, 3.5], [0.05, 3.5], [6.0, -3.5], [6.05, -3.5]])
+    x = np.concatenate([centres + rng.normal(0.0, 0.7, centres.shape), outliers])
+    x = np.concatenate([x, np.full((len(x), 1), 20.0)], axis=1)  # (fit_jule scales to unit length: ~ the plane)
+    labels, history = jule.fit_jule(x, 3, ks=10, epochs_per_period=0)  # the final pass alone, on x
+    assert history.stage == ["initial", "final"] and np.bincount(labels).min() >= len(x) / 30  # was [300, 2, 2]
+
+
 def test_time_cap_still_returns_n_clusters():
     x, y = feature_blobs(n=30)
     labels, history = jule.fit_jule(x, 3, encoder=dense_encoder(), ks=8, epochs_per_period=50, batch_size=30,

@@ -14,10 +14,12 @@ The forward pass of :mod:`unsuplab.jule`, after the authors' Torch code (github.
 * :func:`merge_clusters`: greedy merging with the K_c criterion (JULE eq. 6): cluster ``i`` scores
   ``A(i, n_1) + sum_{k=2..K_c} (A(i, n_1) - A(i, n_k)) / (K_c - 1)`` with ``n_k`` its k-th most affine cluster;
   the best-scoring cluster merges with ``n_1``. Used while more than 100 clusters remain, then plain ``A(i, n_1)``
-  (``agg_clustering.search_clusters``).
+  (``agg_clustering.search_clusters``). Isolated clusters (no positive affinity to any other) first merge with
+  their nearest cluster by mean feature while more than 20 times the target number remain
+  (``affinity.compute4cluster``).
 
 Departures from the authors' code are listed in :mod:`unsuplab.jule`'s docstring (exact affinity updates, the
-K_c ranking over all neighbours, uncut chains, the mean-feature fallback).
+K_c ranking over all neighbours, uncut chains, the mean-feature fallback, no tiny final cluster).
 """
 
 import heapq
@@ -27,11 +29,12 @@ from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 
-from .validation import positive_int
+from .validation import number_at_least, positive_int
 
 __all__ = ["knn_affinity", "initial_clusters", "graph_degree_linkage", "merge_clusters"]
 
 LARGE = 100  # the K_c criterion is used while more clusters than this remain (agg_clustering.search_clusters)
+ISOLATED_RATIO = 20  # isolated clusters merge first while more than this times the target remain (compute4cluster)
 
 
 def _check_features(features, name="features"):
@@ -132,14 +135,19 @@ def graph_degree_linkage(affinity, labels):
 class _Merger:
     """Greedy agglomeration on the GDL affinity with exact updates; state in per-cluster dictionaries."""
 
-    def __init__(self, affinity, labels, kc, features):
+    def __init__(self, affinity, labels, kc, features, target=1, min_size=0.0):
         self.w_rows, self.w_cols = affinity, affinity.tocsc()
         self.labels, self.kc, self.features = labels.copy(), kc, features
-        self.n = len(labels)
+        self.n, self.target, self.min_size = len(labels), target, min_size
         sizes = np.bincount(labels)
         self.size = sizes.astype("float64")
+        self.dead = np.zeros(len(sizes), bool)
+        self.small = int(np.count_nonzero(self.size < min_size))  # clusters under min_size
         order = np.argsort(labels, kind="stable")
         self.members = np.split(order, np.cumsum(sizes)[:-1])
+        if features is not None:  # feature sums per cluster: the means of the isolated-cluster rule
+            self.sums = np.zeros((len(sizes), features.shape[1]))
+            np.add.at(self.sums, labels, features)
         products = _degree_products(affinity, labels, len(sizes))
         scaled = sparse.diags(1.0 / self.size ** 2) @ products
         linkage = (scaled + scaled.T).tocsr()
@@ -150,6 +158,7 @@ class _Merger:
         self.alive = len(sizes)
         self.version = [0] * len(sizes)
         self.partner = [-1] * len(sizes)
+        self.isolated = {c for c, links in enumerate(self.linkage) if not links}
         self._rebuild()
 
     def _use_kc(self):
@@ -185,16 +194,36 @@ class _Merger:
                 return -score, c
         raise RuntimeError("no cluster left to merge")  # not reached: merge_clusters keeps >= 1 cluster
 
-    def _closest_pair(self):
-        """Fallback with no positive affinity left: nearest mean features (or the two smallest clusters)."""
+    def _nearest(self, c):
+        """The cluster whose mean feature is closest to ``c``'s (``affinity.compute4cluster``'s cluster kNN)."""
+        ids = np.array([i for i, links in enumerate(self.linkage) if links is not None and i != c])
+        means = self.sums[ids] / self.size[ids, None]
+        return int(ids[np.argmin(np.sum(np.square(means - self.sums[c] / self.size[c]), axis=1))])
+
+    def _isolated_first(self):
+        """An isolated cluster (no positive affinity to any other) to merge first, or None: the authors merge each
+        with its nearest cluster by mean feature while more than ``ISOLATED_RATIO`` times the target number of
+        clusters remain (``affinity.compute4cluster``). Needs ``features``."""
+        if self.features is None or not self.isolated or self.alive <= ISOLATED_RATIO * self.target:
+            return None
+        return min(self.isolated, key=lambda c: (self.size[c], c))
+
+    def _best_partner(self, c):
+        """``c``'s most affine cluster; with no positive affinity, its nearest by mean feature (or the smallest)."""
+        if self.linkage[c]:
+            return max(self.linkage[c], key=self.linkage[c].get)
+        if self.features is not None:
+            return self._nearest(c)
+        return int(np.argmin(np.where(self.dead | (np.arange(len(self.dead)) == c), np.inf, self.size)))
+
+    def _fallback_pair(self):
+        """With no positive affinity left: the smallest cluster and its nearest by mean feature (without
+        ``features``, the two smallest clusters)."""
         ids = np.array([c for c, links in enumerate(self.linkage) if links is not None])
+        smallest = ids[np.argsort(self.size[ids], kind="stable")[:2]]
         if self.features is None:
-            a, b = ids[np.argsort(self.size[ids], kind="stable")[:2]]
-            return int(a), int(b)
-        means = np.stack([self.features[self.members[c]].mean(axis=0) for c in ids])
-        distances, nearest = NearestNeighbors(n_neighbors=2).fit(means).kneighbors(means)
-        i = int(np.argmin(distances[:, 1]))
-        return int(ids[i]), int(ids[nearest[i, 1]])
+            return int(smallest[0]), int(smallest[1])
+        return int(smallest[0]), self._nearest(int(smallest[0]))
 
     @staticmethod
     def _gather(matrix, rows):
@@ -239,18 +268,34 @@ class _Merger:
         row.pop(b, None)
         return row
 
-    def merge_once(self):
-        score, a = self._pop()
-        b = self.partner[a]
-        if score <= 0 or b < 0:
-            heapq.heappush(self.heap, (-score, a, self.version[a]))
-            a, b = self._closest_pair()
+    def merge_once(self, small_first=False):
+        """One merge: an isolated cluster (:meth:`_isolated_first`); with ``small_first``, the smallest cluster
+        under ``min_size`` and its most affine neighbour; else the best K_c score (no positive affinity left:
+        :meth:`_fallback_pair`). Returns ``(kept, absorbed, affinity or score)``."""
+        lonely = self._isolated_first()
+        if lonely is not None:
+            score, a, b = 0.0, lonely, self._nearest(lonely)
+        elif small_first and self.small:
+            a = int(np.argmin(np.where(self.dead, np.inf, self.size)))
+            b = self._best_partner(a)
+            score = self.linkage[a].get(b, 0.0)
+        else:
+            score, a = self._pop()
+            b = self.partner[a]
+            if score <= 0 or b < 0:
+                heapq.heappush(self.heap, (-score, a, self.version[a]))
+                a, b = self._fallback_pair()
         if self.size[a] < self.size[b]:  # the larger cluster keeps its id
             a, b = b, a
         row = self._merged_row(a, b)
         self.labels[self.members[b]] = a
         self.members[a] = np.concatenate([self.members[a], self.members[b]])
+        self.small -= int(self.size[a] < self.min_size) + int(self.size[b] < self.min_size)
         self.size[a] += self.size[b]
+        self.small += int(self.size[a] < self.min_size)
+        self.dead[b] = True
+        if self.features is not None:
+            self.sums[a] += self.sums[b]
         neighbours = (self.linkage[a].keys() | self.linkage[b].keys() | row.keys()) - {a, b}
         links = {}
         for i in neighbours:
@@ -268,6 +313,9 @@ class _Merger:
         self.products[a], self.linkage[a] = row, links
         self.products[b] = self.linkage[b] = self.members[b] = None
         self.alive -= 1
+        self.isolated.discard(b)
+        for c in neighbours | {a}:  # (a neighbour keeps a positive affinity, to a; a itself may have none)
+            (self.isolated.discard if self.linkage[c] else self.isolated.add)(c)
         self.version[b] += 1
         if self.kc_on != self._use_kc():
             self._rebuild()
@@ -277,15 +325,20 @@ class _Merger:
         return a, b, score
 
 
-def merge_clusters(affinity, labels, n_merges, kc=5, features=None):
+def merge_clusters(affinity, labels, n_merges, kc=5, features=None, min_size=None):
     """Merge clusters ``n_merges`` times by graph degree linkage with the K_c criterion; return ``(labels, merges)``.
 
     ``affinity``: the sample graph ``W`` (:func:`knn_affinity`); ``labels``: the current clusters (any integers).
     Each step merges the cluster with the best K_c score (module docstring; plain best affinity once 100 or
     fewer clusters remain, or with ``kc = 1``) with its most affine neighbour, then updates the affinities.
-    With no positive affinity left, the two clusters with the closest mean ``features`` merge (the two smallest
-    without ``features``). Returns the new labels (N,) numbered 0..C-1 in the order of the input clusters, and
-    ``merges``: ``[(kept, absorbed, score), ...]`` in the input's numbering (clusters numbered by sorted label).
+    Clusters with no positive affinity to any other merge first with their nearest by mean ``features`` while
+    more than 20 times the target ``clusters - n_merges`` remain (the authors' rule). If the merges would leave
+    clusters under ``min_size`` samples (None: a tenth of the mean target size, ``N / (10 * target)``; 0: off),
+    they are redone, and the last ones (as many as the small clusters then) each take the smallest cluster with
+    its most affine neighbour, so that none is left (ours). With no positive affinity left, the smallest cluster
+    merges with its nearest by mean ``features`` (the two smallest without ``features``). Returns the new labels
+    (N,) numbered 0..C-1 in the order of the input clusters, and ``merges``: ``[(kept, absorbed, score), ...]`` in
+    the input's numbering (clusters numbered by sorted label).
     """
     affinity = _check_affinity(affinity)
     labels = _compact(labels, affinity.shape[0])
@@ -300,6 +353,15 @@ def merge_clusters(affinity, labels, n_merges, kc=5, features=None):
             raise ValueError(f"`features` has {len(features)} rows but there are {len(labels)} samples.")
     if n_merges == 0:
         return labels, []
-    merger = _Merger(affinity, labels, kc, features)
-    merges = [merger.merge_once() for _ in range(n_merges)]
+    target = n_clusters - n_merges
+    min_size = len(labels) / (10 * target) if min_size is None else number_at_least(min_size, "min_size", 0.0)
+    merger = _Merger(affinity, labels, kc, features, target, min_size)
+    small, merges = [merger.small], []  # small[m]: clusters under min_size after m merges
+    for _ in range(n_merges):
+        merges.append(merger.merge_once())
+        small.append(merger.small)
+    if small[-1]:  # again, the small clusters first from the last step where the merges left could take them all
+        start = max((m for m in range(n_merges + 1) if small[m] <= n_merges - m), default=0)
+        merger = _Merger(affinity, labels, kc, features, target, min_size)
+        merges = [merger.merge_once(small_first=m >= start) for m in range(n_merges)]
     return _compact(merger.labels, len(labels)), merges
