@@ -8,6 +8,8 @@ The right answers are the solution notebooks' own cells; a wrong answer here is 
 
 import functools
 import importlib
+import inspect
+import re
 from pathlib import Path
 
 import keras
@@ -16,7 +18,10 @@ import numpy as np
 import pytest
 from keras import layers, ops
 
-from unsuplab import degrade, lessontool
+from unsuplab import baselines, degrade, lessontool, losses
+from unsuplab.layers import Sampling
+from unsuplab.models import build_dense_autoencoder, build_vae
+from unsuplab.selfsupervised import ContrastiveViews
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = {"00": "00_what_is_unsupervised_learning", "03": "03_convolutional_autoencoder",
@@ -24,25 +29,39 @@ NOTEBOOK = {"00": "00_what_is_unsupervised_learning", "03": "03_convolutional_au
             "09": "09_inpainting", "12": "12_anomaly_detection", "15": "15_iic_clustering",
             "18": "18_word_embeddings", "17": "17_iic_segmentation",
             "08": "08_noise_removal", "10": "10_colorization", "11": "11_super_resolution", "13": "13_retrieval",
-            "14": "14_recommender", "16": "16_deep_clustering", "19": "19_association_rules"}
+            "14": "14_recommender", "16": "16_deep_clustering", "19": "19_association_rules",
+            "01": "01_dense_autoencoder", "02": "02_deep_autoencoder", "07": "07_variational_autoencoder",
+            "20": "20_self_supervised_learning"}
+DIGITS = np.random.default_rng(0).random((40, 28, 28, 1)).astype("float32")  # lesson 01's globals, for its sweep
+
+
+def solution_cell(lesson, name):
+    """Everything the solution notebook's cell that defines ``name`` (a function or class) defines."""
+    nb = nbformat.read(str(ROOT / "solutions" / f"{NOTEBOOK[lesson]}.ipynb"), as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and
+                re.search(rf"^(def|class) {name}\(", c.source, re.M))
+    scope = {"np": np, "ops": ops, "keras": keras, "layers": layers, "degrade": degrade, "baselines": baselines,
+             "losses": losses, "Sampling": Sampling, "build_vae": build_vae, "ContrastiveViews": ContrastiveViews,
+             "build_dense_autoencoder": build_dense_autoencoder, "x_train": DIGITS[:30], "x_test": DIGITS[30:],
+             "SWEEP_EPOCHS": 1, "run": lambda model, x: model.predict(x, verbose=0)}
+    exec(cell.source, scope)
+    return scope
 
 
 def solution(lesson, name):
     """The solved function or class ``name`` from the lesson's solution notebook."""
-    nb = nbformat.read(str(ROOT / "solutions" / f"{NOTEBOOK[lesson]}.ipynb"), as_version=4)
-    cell = next(c for c in nb.cells if c.cell_type == "code" and
-                c.source.lstrip().startswith((f"def {name}(", f"class {name}(")))
-    scope = {"np": np, "ops": ops, "keras": keras, "layers": layers, "degrade": degrade}
-    exec(cell.source, scope)
-    return scope[name]
+    return solution_cell(lesson, name)[name]
 
 
 def fitted(right, visible, spoil):
-    """An answer right on the visible check's inputs (``visible(args)``) and spoilt (``spoil(result)``) elsewhere."""
+    """An answer right on the visible check's inputs (``visible(args)``) and spoilt elsewhere: ``spoil(result)``,
+    or ``spoil(result, args)``, or ``spoil(result, args, right)`` (a builder fitted to the visible arguments)."""
     @functools.wraps(right)  # the same signature (lesson 15's check looks for `marginal_weight`)
     def answer(*args, **kwargs):
         result = right(*args, **kwargs)
-        return result if visible(args) else spoil(result)
+        if visible(args):
+            return result
+        return spoil(*(result, args, right)[:len(inspect.signature(spoil).parameters)])  # (result[, args[, right]])
     return answer
 
 
@@ -73,6 +92,19 @@ CASES = [  # (lesson, check, solution name, visible inputs?, spoil)
      lambda r: r * 1.1),
     ("17", "displacement_joint", "my_displacement_joint", lambda a: a[0].shape[1:3] in ((6, 7), (5, 5)),
      lambda r: r * 1.1),
+    ("01", "lecture_autoencoder", "build_my_autoencoder", lambda a: a[1] == 32, lambda r, a, f: f(a[0], 32)),
+    ("01", "linear_autoencoder", "build_linear_autoencoder", lambda a: a[0] == 3, lambda r, a, f: f(3)),
+    ("02", "build_symmetric", "build_symmetric", lambda a: len(a[1]) in (1, 2),
+     lambda r, a, f: f(a[0], a[1][:2] or (a[2],), a[2])),
+    ("02", "reconstruction_errors", "reconstruction_errors", lambda a: a[3] == 4, lambda r, a, f: f(*a[:3], 4)),
+    ("08", "conv_denoiser", "build_my_denoiser", lambda a: a[0] == (28, 28, 1), lambda r, a, f: f((28, 28, 1))),
+    ("09", "inpainter", "build_my_inpainter", lambda a: a[0] == (28, 28, 1), lambda r, a, f: f((28, 28, 1))),
+    ("10", "unet_colorizer", "build_my_colorizer", lambda a: a[0] == (None, None, 1),
+     lambda r, a, f: f((16, 16, 1))),
+    ("18", "skipgram_pairs", "my_skipgram_pairs", lambda a: len(a[0]) >= 7, lambda r: (r[0][:-1], r[1][:-1])),
+    ("18", "analogy", "my_analogy", lambda a: a[1][0] in ("man", "w0"), lambda r, a: a[4]),
+    ("20", "nt_xent", "my_nt_xent", lambda a: tuple(a[0].shape) in ((6, 5), (4, 3)), lambda r: r * 1.1),
+    ("20", "momentum_update", "my_momentum_update", lambda a: len(a[0]) == 2, lambda r: [w * 1.01 for w in r]),
 ]
 
 
@@ -116,3 +148,75 @@ def test_build_replaces_an_old_hidden_block_instead_of_adding_one():
     once = lessontool.with_hidden_tests("# points: 1\ncheck.f(f)", {"f"})
     assert lessontool.with_hidden_tests(once, {"f"}) == once
     assert once.splitlines()[2:] == ["### BEGIN HIDDEN TESTS", "check.hidden_f(f)", "### END HIDDEN TESTS"]
+
+
+def _hidden_is_wrong_where_visible_is_ok(module, check, wrong, *args):
+    assert getattr(module, check)(wrong, *args).ok  # the student sees [ok]...
+    assert getattr(module, f"hidden_{check}")(wrong, *args).status == "wrong"  # ...and the grade says otherwise
+
+
+def test_lesson01_sweep_must_loop_over_its_argument():
+    from unsuplab.checks import lesson01
+
+    right, data = solution("01", "mse_vs_code_size"), (DIGITS[:30], DIGITS[30:], [2])
+    assert lesson01.mse_vs_code_size(right, *data).ok and lesson01.hidden_mse_vs_code_size(right, *data).ok
+    _hidden_is_wrong_where_visible_is_ok(lesson01, "mse_vs_code_size", lambda code_sizes: right([2]), *data)
+
+
+def test_lesson07_sampling_layer_fitted_to_three_dimensions():
+    from unsuplab.checks import lesson07
+
+    right = solution("07", "YourSampling")
+
+    class Fitted(right):  # noise only where the visible check looks (3 latent dimensions)
+        def call(self, inputs):
+            return super().call(inputs) if inputs[0].shape[-1] == 3 else inputs[0] + 0.0
+
+    assert lesson07.sampling_layer(right).ok and lesson07.hidden_sampling_layer(right).ok
+    _hidden_is_wrong_where_visible_is_ok(lesson07, "sampling_layer", Fitted)
+
+
+def test_lesson07_a_made_up_table_passes_the_visible_check_only():
+    from unsuplab.checks import lesson07
+
+    x_train, x_test, betas = DIGITS[:30], DIGITS[30:], (0.1, 10.0)
+    assert lesson07.hidden_beta_sweep(solution("07", "beta_sweep"), x_train, x_test, betas, 1).ok
+
+    def made_up(x_train, x_test, betas, epochs):  # the trend the lesson predicts, never measured
+        return {b: {"reconstruction": 100.0 + b, "kl": 10.0 / (1.0 + b)} for b in betas}
+
+    _hidden_is_wrong_where_visible_is_ok(lesson07, "beta_sweep", made_up, x_train, x_test, betas, 1)
+
+
+def test_lesson12_a_score_of_the_first_channel_only():
+    from unsuplab.checks import lesson12
+
+    cell = solution_cell("12", "build_my_scorer")
+    right, build = cell["MyReconstructionError"], cell["build_my_scorer"]
+
+    class FirstChannel(keras.layers.Layer):  # right for grey images and vectors, wrong for colour
+        def call(self, inputs):
+            x, x_hat = inputs
+            squared = ops.square(x - x_hat)
+            squared = squared[..., :1] if len(x.shape) == 4 else squared
+            return ops.mean(squared, axis=tuple(range(1, len(x.shape))))
+
+    assert lesson12.anomaly_scorer(right, build).ok and lesson12.hidden_anomaly_scorer(right, build).ok
+    _hidden_is_wrong_where_visible_is_ok(lesson12, "anomaly_scorer", FirstChannel)
+
+
+def test_lesson20_views_that_crop_28_pixel_images_only():
+    from unsuplab.checks import lesson20
+
+    right = solution("20", "my_views")
+
+    class Fitted(keras.layers.Layer):
+        def __init__(self, crop):
+            super().__init__()
+            self.views = right(crop)
+
+        def call(self, x, training=False):
+            return self.views(x, training=training) if x.shape[1] == 28 else x
+
+    assert lesson20.views_with_and_without_crop(right).ok and lesson20.hidden_views_with_and_without_crop(right).ok
+    _hidden_is_wrong_where_visible_is_ok(lesson20, "views_with_and_without_crop", Fitted)

@@ -25,9 +25,9 @@ def _activation(layer):
     return getattr(layer.activation, "__name__", str(layer.activation))
 
 
-@exercise("Exercise 1 (the 784-128-32-128-784 autoencoder in Keras)")
-def lecture_autoencoder(student_fn, input_shape=(28, 28, 1), code_size=32, hidden=128):
-    """``student_fn(input_shape, code_size)`` -> a compiled Keras model 784-128-code-128-784 (linear code, MSE loss)."""
+def _expect_lecture_model(student_fn, input_shape, code_size, hidden=128):
+    """``(model, x, dense)``: the compiled model ``student_fn(input_shape, code_size)``, a batch and its Dense layers,
+    once its layers, activations, output range and loss are right (everything but training)."""
     import keras
 
     pixels = math.prod(input_shape)
@@ -71,6 +71,14 @@ def lecture_autoencoder(student_fn, input_shape=(28, 28, 1), code_size=32, hidde
         what = "binary cross-entropy" if np.isclose(loss, bce, rtol=1e-2) else f"a loss of {loss:.4g}"
         raise Wrong(f"the model is compiled with {what}, but this lesson trains and compares mean squared "
                     f"error ({mse:.4g} here): compile with loss='mse'.")
+    return model, x, dense
+
+
+@exercise("Exercise 1 (the 784-128-32-128-784 autoencoder in Keras)")
+def lecture_autoencoder(student_fn, input_shape=(28, 28, 1), code_size=32, hidden=128):
+    """``student_fn(input_shape, code_size)`` -> a compiled Keras model 784-128-code-128-784 (linear code, MSE loss)."""
+    model, x, dense = _expect_lecture_model(student_fn, input_shape, code_size, hidden)
+    pixels = math.prod(input_shape)
     first = to_numpy(dense[0].kernel).copy()
     logs = model.train_on_batch(x, x, return_dict=True)
     if not np.isfinite(float(logs["loss"])):
@@ -129,3 +137,45 @@ def linear_autoencoder(student_fn):
     if 3 not in widths:
         raise Wrong(f"no layer has code_size=3 units (dense widths: {widths}).")
     return "A linear model with the requested bottleneck."
+
+
+@exercise("Exercise 1 (the 784-128-32-128-784 autoencoder in Keras), hidden cases")
+def hidden_lecture_autoencoder(student_fn):
+    """Other images and codes: 8x8 grey images with a code of 5, 6x5 colour images with a code of 2 (the layers,
+    activations, output and loss; no training)."""
+    for input_shape, code_size in (((8, 8, 1), 5), ((6, 5, 3), 2)):
+        _expect_lecture_model(student_fn, input_shape, code_size)
+
+
+@exercise("Exercise 2 (MSE against code size), hidden cases")
+def hidden_mse_vs_code_size(student_fn, x_train, x_test, code_sizes):
+    """The edge case of no code size at all: two empty lists (the function must loop over its argument)."""
+    result = student_fn([])
+    if not isinstance(result, dict) or set(result) != {"AE", "PCA"}:
+        raise Wrong('return a dict with exactly the keys "AE" and "PCA", also for an empty list of code sizes.')
+    for key in ("AE", "PCA"):
+        if len(np.ravel(np.asarray(result[key], dtype="float64"))) != 0:
+            raise Wrong(f'for code_sizes=[] result["{key}"] should be empty, got {len(result[key])} value(s): '
+                        "loop over the function's argument `code_sizes`, not a list from the notebook.")
+
+
+@exercise("Exercise 3 (a linear autoencoder), hidden cases")
+def hidden_linear_autoencoder(student_fn):
+    """Other code sizes: 1 and 7 units, linear, 784 outputs."""
+    import keras
+
+    rng = np.random.default_rng(7)
+    a, b = ((20 * rng.normal(size=(2, 28, 28, 1))).astype("float32") for _ in range(2))
+    for code_size in (1, 7):
+        model = student_fn(code_size)
+        if not isinstance(model, keras.Model):
+            raise Wrong(f"return a keras.Model, got {type(model).__name__}.")
+        fa, fb, fab = (to_numpy(model(v)) for v in (a, b, 0.6 * a + 0.4 * b))
+        if fa.reshape(2, -1).shape[1] != 784:
+            raise Wrong(f"with code_size={code_size} the output must have 784 values per image, got {fa.shape}.")
+        if not np.allclose(fab, 0.6 * fa + 0.4 * fb, atol=1e-4 * (1 + np.abs(fab).max())):
+            raise Wrong(f"with code_size={code_size} the model is not linear: use activation=None everywhere.")
+        widths = [w.shape[-1] for w in model.weights if len(w.shape) == 2]
+        if min(widths) != code_size:
+            raise Wrong(f"with code_size={code_size} the narrowest layer has {min(widths)} units (dense widths: "
+                        f"{widths}); the bottleneck must have code_size units.")

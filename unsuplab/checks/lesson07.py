@@ -281,3 +281,39 @@ def sampling_layer(layer_class):
     return (f"over {_DRAWS} draws the means are {_r(mean, 2)} and the standard deviations {_r(std, 2)}; "
             f"the KL you add ({got:.4f} at beta={beta}) matches the closed form, and gradients of z and of the KL "
             "reach both z_mean and z_log_var.")
+
+
+@exercise("Exercise 1 (the Sampling layer: reparameterisation and KL), hidden cases",
+          reference="unsuplab.layers:Sampling")
+def hidden_sampling_layer(layer_class):
+    """Two latent dimensions with standard deviations 0.3 and 3, beta = 2.5 on a batch of 5."""
+    rng = np.random.default_rng(70)
+    mean, log_var = np.array([-1.0, 3.0], "float32"), np.log(np.array([0.09, 9.0], "float32"))
+    z = to_numpy(_call_layer(layer_class(beta=1.0, seed=3), np.tile(mean, (_DRAWS, 1)),
+                             np.tile(log_var, (_DRAWS, 1))))
+    if z.shape != (_DRAWS, 2):
+        raise Wrong(f"z should have the shape of z_mean, {(_DRAWS, 2)}, got {z.shape}.")
+    if not np.allclose(z.mean(axis=0), mean, atol=0.08) or not np.allclose(z.std(axis=0), [0.3, 3.0], rtol=0.05):
+        raise Wrong(f"with z_mean = {_r(mean, 2)} and standard deviations [0.3, 3.0] your samples average "
+                    f"{_r(z.mean(axis=0), 2)} with standard deviations {_r(z.std(axis=0), 3)}.")
+    beta, m, lv = 2.5, rng.normal(size=(5, 2)).astype("float32"), rng.normal(0, 0.5, (5, 2)).astype("float32")
+    layer = layer_class(beta=beta, seed=0)
+    _call_layer(layer, m, lv)
+    added = [float(to_numpy(v)) for v in layer.losses]
+    if len(added) != 1:
+        raise Wrong(f"one call on a batch of 5 added {len(added)} losses; add the KL term once.")
+    expect_close(added[0], beta * gaussian_kl_reference(m, lv).mean(), f"the loss your layer adds with "
+                 f"beta={beta} on a batch of 5 in 2 dimensions", rtol=1e-4)
+
+
+@exercise("Exercise 2 (vary beta), hidden cases")
+def hidden_beta_sweep(student_fn, x_train, x_test, betas=(0.1, 1.0, 10.0), epochs=3):
+    """Other betas (0.5, 2.0) and no training (epochs = 0) on small subsets: the keys are the betas asked for,
+    and the terms are measured on the x_test given (inverted test images must change them)."""
+    small_train, small_test = x_train[:64], x_test[:32]
+    asked = (0.5, 2.0)
+    first = _terms(student_fn(small_train, small_test, asked, 0), asked)
+    second = _terms(student_fn(small_train, 1.0 - small_test, asked, 0), asked)
+    if np.allclose([r[1:] for r in first], [r[1:] for r in second]):
+        raise Wrong("your terms are the same for two different test sets: measure them on the x_test argument "
+                    "(the encoder and decoder applied to it), not on fixed numbers or the notebook's data.")

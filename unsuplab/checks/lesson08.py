@@ -97,3 +97,17 @@ def hidden_psnr(student_psnr):
     if abs(got - metrics.psnr(ref, est)) > 1e-3 and abs(got - per_pixel) > 1e-3:
         raise Wrong(f"on 4 colour images of 5 x 7 pixels your PSNR is {got:.4f} dB, expected "
                     f"{metrics.psnr(ref, est):.4f} dB (the mean over the images of 10 log10(1 / MSE)).")
+
+
+@exercise("Exercise 1 (a convolutional denoiser), hidden cases")
+def hidden_conv_denoiser(student_fn):
+    """Other images: 12x16 in colour and 20x20 in grey; images of the same shape out, in [0, 1] (no training)."""
+    rng = np.random.default_rng(8)
+    for input_shape in ((12, 16, 3), (20, 20, 1)):
+        model = student_model(student_fn, input_shape)
+        x, out = call_on_images(model, input_shape, 2, rng)
+        if out.shape != x.shape:
+            raise Wrong(f"for images of shape {input_shape} the output should have shape {x.shape}, but has "
+                        f"shape {out.shape}: build the model from input_shape (channels included).")
+        if not np.all(np.isfinite(out)) or out.min() < 0 or out.max() > 1:
+            raise Wrong(f"for images of shape {input_shape} the outputs are not all in [0, 1].")

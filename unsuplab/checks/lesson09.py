@@ -139,3 +139,28 @@ def hidden_blank_square(student_fn):
         expect_close(to_numpy(result[1]).astype("float64"), mask, f"the mask of a {size}x{size} square at "
                      f"({row}, {col}) in (3, 10, 12, 2) images")
         expect_close(result[0], np.where(mask, 0.0, x), f"the blanked images, square at ({row}, {col})")
+
+
+@exercise("Exercise 2 (an inpainter that keeps the known pixels), hidden cases")
+def hidden_inpainter(student_fn):
+    """Colour images of 12x16 pixels with a hole at the border: known pixels pass through exactly, the hole is
+    filled with values in [0, 1] (no training)."""
+    input_shape = (12, 16, 3)
+    model = student_model(student_fn, input_shape, how="keras.Model([image, mask], outputs)")
+    x = np.random.default_rng(9).uniform(size=(3, *input_shape)).astype("float32")
+    mask = np.zeros(x.shape, "float32")
+    mask[:, 6:, :5] = 1.0  # the bottom-left corner
+    try:
+        out = to_numpy(model([x * (1 - mask), mask]))
+    except Exception as exc:
+        raise Wrong(f"for images of shape {input_shape} the model must take [holed images, masks] of that "
+                    f"shape ({type(exc).__name__}: {exc}): build it from input_shape.") from exc
+    if out.shape != x.shape:
+        raise Wrong(f"for images of shape {input_shape} the output should have shape {x.shape}, got {out.shape}.")
+    known, hole = mask == 0, mask > 0
+    expect_close(out[known], x[known], f"the known pixels of {input_shape} images (they must pass through)",
+                 atol=1e-6)
+    if not np.all(np.isfinite(out[hole])) or out[hole].min() < 0 or out[hole].max() > 1:
+        raise Wrong(f"for images of shape {input_shape} the hole gets values outside [0, 1].")
+    if np.allclose(out[hole], 0.0, atol=1e-6):
+        raise Wrong(f"for images of shape {input_shape} the hole still holds the input's zeros.")

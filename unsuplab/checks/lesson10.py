@@ -179,3 +179,18 @@ def hidden_gray_baseline(student_fn):
     x[0] = [0.0, 0.0, 1.0]
     expect_close(to_numpy(student_fn(x.copy())), degrade.gray_to_rgb(degrade.to_gray(x)),
                  "your gray images of 3 colour images of 5 x 9 pixels", rtol=1e-4, atol=1e-4)
+
+
+@exercise("Exercise 1 (a colorizer with a skip connection), hidden cases")
+def hidden_unet_colorizer(student_fn):
+    """A model built for one fixed size, 24x40 (input_shape given in full), and the open-size model on one
+    40x8 patch; ab out at the input's height and width, in [-1, 1] (no training)."""
+    rng = np.random.default_rng(10)
+    for input_shape, size in (((24, 40, 1), (24, 40)), ((None, None, 1), (40, 8))):
+        model = student_model(student_fn, input_shape)
+        lightness, ab = _colour(model, size, rng)
+        if ab.shape != (len(lightness), *size, 2):
+            raise Wrong(f"for input_shape={input_shape} and L of shape {lightness.shape} the output should have "
+                        f"shape {(len(lightness), *size, 2)}, got {ab.shape}.")
+        if not np.all(np.isfinite(ab)) or np.abs(ab).max() > 1:
+            raise Wrong(f"for input_shape={input_shape} the outputs are not all in [-1, 1].")

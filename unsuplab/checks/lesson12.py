@@ -211,3 +211,32 @@ def hidden_threshold_for_fpr(student_fn):
         flagged = float(np.mean(scores > float(np.asarray(student_fn(scores.copy(), fpr)))))
         if abs(flagged - fpr) > 0.005:
             raise Wrong(f"on 3,000 log-normal scores with fpr={fpr} your threshold flags {flagged:.1%}.")
+
+
+@exercise("Exercise 1 (the detector as one Keras model), hidden cases", reference="unsuplab.layers:ReconstructionError")
+def hidden_anomaly_scorer(layer_class, build_fn=None):
+    """Colour images (two channels) and sequences (rank 3) for the layer; a scorer for 4x5 two-channel images
+    around another autoencoder."""
+    import keras
+
+    rng = np.random.default_rng(12)
+    for shape in ((3, 5, 4, 2), (4, 6, 3)):
+        x, x_hat = rng.random(shape).astype("float32"), rng.random(shape).astype("float32")
+        want = np.mean((x.astype("float64") - x_hat) ** 2, axis=tuple(range(1, len(shape))))
+        expect_close(_call_layer(layer_class(), x, x_hat), want, f"your scores for inputs of shape {shape}",
+                     rtol=1e-4)
+    if build_fn is None:
+        return
+    shape = (4, 5, 2)
+    autoencoder = keras.Sequential([keras.Input(shape), keras.layers.Flatten(), keras.layers.Dense(
+        2, kernel_initializer=keras.initializers.GlorotUniform(seed=5)), keras.layers.Dense(
+        40, activation="sigmoid", kernel_initializer=keras.initializers.GlorotUniform(seed=6)),
+        keras.layers.Reshape(shape)])
+    x = rng.random((3, *shape)).astype("float32")
+    try:
+        got = to_numpy(build_fn(autoencoder, shape)(x))
+    except Exception as exc:
+        raise Wrong(f"a scorer built for images of shape {shape} must take them ({_error(exc)}): "
+                    "inputs = keras.Input(shape=input_shape).") from exc
+    expect_close(got, np.mean((x - to_numpy(autoencoder(x))) ** 2, axis=(1, 2, 3)),
+                 f"the scores of a scorer for images of shape {shape}", rtol=1e-4, atol=1e-7)

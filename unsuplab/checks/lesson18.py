@@ -227,3 +227,31 @@ def hidden_negative_sampling_loss(student_fn):
     got, scalar = _loss_rows(student_fn, labels, logits, "9 rows of 1 + 7 candidates")
     expect_close(got, want.mean() if scalar else want, "your loss on 9 rows of 1 + 7 candidates", rtol=1e-4,
                  atol=1e-5)
+
+
+@exercise("Exercise 1 (the skip-gram pairs), hidden cases", reference="unsuplab.embeddings:skipgram_pairs")
+def hidden_skipgram_pairs(student_fn):
+    """Edge cases: window 3 on 6 tokens, a window longer than the text, and a text of one token (no pairs)."""
+    for ids, window in (([7, 3, 7, 9, 1, 4], 3), ([5, 6, 8, 2], 6), ([4], 2)):
+        ids = np.array(ids, "int32")
+        got = sorted(zip(*(a.tolist() for a in _pairs_of(student_fn(ids.copy(), window)))))
+        want = sorted((int(ids[i]), int(ids[j])) for i in range(len(ids)) for j in range(len(ids))
+                      if 0 < abs(i - j) <= window)
+        if got != want:
+            raise Wrong(f"for ids={ids.tolist()} and window={window} you return {len(got)} pairs, expected "
+                        f"{len(want)} (every pair of positions 1..window apart, inside the text).")
+
+
+@exercise("Exercise 3 (an analogy query), hidden cases", reference="unsuplab.embeddings:analogy")
+def hidden_analogy(student_fn):
+    """Another vocabulary: 60 words in 6 dimensions with lengths from 0.1 to 5, and queries whose raw answer is
+    one of the query words (b = c)."""
+    rng = np.random.default_rng(18)
+    vectors = rng.normal(size=(60, 6)).astype("float32") * rng.uniform(0.1, 5, (60, 1)).astype("float32")
+    words = [f"token_{i}" for i in range(60)]
+    for a, b, c in [(0, 1, 1), *(rng.choice(60, 3, replace=False) for _ in range(8))]:  # b = c: b - a + c is b
+        want = embeddings.analogy(vectors, words, words[a], words[b], words[c])[0]
+        got = _answer(student_fn, vectors, words, words[a], words[b], words[c])
+        if got != want:
+            raise Wrong(f"on 60 words in 6 dimensions, {words[a]} : {words[b]} :: {words[c]} : ? gives {want!r} "
+                        f"by 3CosAdd, you give {got!r}.")

@@ -160,11 +160,17 @@ def _draw(layer, x, crop):
 def views_with_and_without_crop(student_fn):
     """``student_fn(crop)`` -> a Keras layer making random views: random resized crops when ``crop`` is true,
     none otherwise, and the same brightness/contrast jitter in both (one change at a time), no flips."""
-    import keras
-
     _no_backend_calls(student_fn)
     rng = np.random.default_rng(22)
-    x = rng.uniform(0.3, 0.7, size=(16, 28, 28, 1)).astype("float32")  # jitter never clips these
+    _expect_views(student_fn, rng.uniform(0.3, 0.7, size=(16, 28, 28, 1)).astype("float32"))  # never clipped
+    return "the two sets of views differ in the crop only, so the comparison below measures the crop."
+
+
+def _expect_views(student_fn, x):
+    """The layers of ``student_fn(True)`` and ``student_fn(False)`` on the images ``x``: unchanged at inference,
+    jitter without moving pixels when ``crop`` is false, cropped views when it is true, the same jitter."""
+    import keras
+
     layers = {}
     for crop in (True, False):
         layer = student_fn(crop)
@@ -194,4 +200,42 @@ def views_with_and_without_crop(student_fn):
             (a.brightness, a.contrast, a.noise) != (b.brightness, b.contrast, b.noise)):
         raise Wrong("the two layers differ in more than the crop (brightness, contrast or noise): change one "
                     "thing at a time, or the measurement cannot say what the crop did.")
-    return "the two sets of views differ in the crop only, so the comparison below measures the crop."
+
+
+@exercise("Exercise 1 (the NT-Xent loss of SimCLR), hidden cases")
+def hidden_nt_xent(student_fn):
+    """Other batches: 3 images in 7 dimensions at temperatures 0.2 and 1, and a batch of one image (its only
+    candidate is its positive: the loss is 0)."""
+    from keras import ops
+
+    rng = np.random.default_rng(200)
+    z1 = rng.normal(size=(3, 7)).astype("float32")
+    z2 = (z1 + 0.8 * rng.normal(size=(3, 7))).astype("float32")
+    for a, b, t in ((z1, z2, 0.2), (z1, z2, 1.0), (z1[:1], z2[:1], 0.5)):
+        want = float(to_numpy(reference_nt_xent(a.copy(), b.copy(), temperature=t)))
+        got = expect_number(student_fn(ops.convert_to_tensor(a.copy()), ops.convert_to_tensor(b.copy()), t),
+                            f"the loss of {len(a)} image(s) at temperature {t}", "look for a log of 0.")
+        expect_close(got, want, f"the loss of {len(a)} image(s) in 7 dimensions at temperature {t}", rtol=1e-4,
+                     atol=1e-5)
+
+
+@exercise("Exercise 2 (MoCo's momentum update), hidden cases")
+def hidden_momentum_update(student_fn):
+    """Three weights of other shapes (a kernel, a bias, a scalar) and momenta 0.5 and 0.999."""
+    rng = np.random.default_rng(201)
+    shapes = ((4, 3, 2), (5,), ())
+    keys = [rng.normal(size=s).astype("float32") for s in shapes]
+    queries = [rng.normal(size=s).astype("float32") for s in shapes]
+    for m in (0.5, 0.999):
+        got = student_fn([k.copy() for k in keys], [q.copy() for q in queries], m)
+        if not isinstance(got, (list, tuple)) or len(got) != len(keys):
+            raise Wrong(f"for {len(keys)} weights return a list of {len(keys)} new key weights.")
+        for i, (g, k, q) in enumerate(zip(got, keys, queries)):
+            expect_close(g, m * k + (1 - m) * q, f"new key weight {i} (shape {k.shape}) with m = {m}", rtol=1e-5,
+                         atol=1e-6)
+
+
+@exercise("Exercise 3 (two sets of views that differ in the crop only), hidden cases")
+def hidden_views_with_and_without_crop(student_fn):
+    """Another batch: 6 images of 20x20 pixels (values 0.35 to 0.65)."""
+    _expect_views(student_fn, np.random.default_rng(202).uniform(0.35, 0.65, size=(6, 20, 20, 1)).astype("float32"))
