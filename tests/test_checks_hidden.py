@@ -141,7 +141,7 @@ def test_source_notebooks_carry_hidden_blocks_and_lessons_do_not():
                 assert f"check.hidden_{name}(" in cell.source.split(lessontool.HIDDEN_BEGIN)[1]
         lesson = (ROOT / "lessons" / path.name).read_text(encoding="utf-8")
         assert "HIDDEN TESTS" not in lesson and "check.hidden_" not in lesson, path.name
-    assert found >= 25
+    assert found >= 42
 
 
 def test_build_replaces_an_old_hidden_block_instead_of_adding_one():
@@ -161,6 +161,19 @@ def test_lesson01_sweep_must_loop_over_its_argument():
     right, data = solution("01", "mse_vs_code_size"), (DIGITS[:30], DIGITS[30:], [2])
     assert lesson01.mse_vs_code_size(right, *data).ok and lesson01.hidden_mse_vs_code_size(right, *data).ok
     _hidden_is_wrong_where_visible_is_ok(lesson01, "mse_vs_code_size", lambda code_sizes: right([2]), *data)
+
+
+def test_lesson06_a_layer_that_ignores_its_weight():
+    from unsuplab.checks import lesson06
+
+    right = solution("06", "ContractiveReLU")
+
+    class FixedWeight(right):  # the lesson's lambda, 0.5, whatever weight it is given
+        def __init__(self, units, weight=0.5, **kwargs):
+            super().__init__(units, weight=0.5, **kwargs)
+
+    assert lesson06.contractive_layer(right).ok and lesson06.hidden_contractive_layer(right).ok
+    _hidden_is_wrong_where_visible_is_ok(lesson06, "contractive_layer", FixedWeight)
 
 
 def test_lesson07_sampling_layer_fitted_to_three_dimensions():

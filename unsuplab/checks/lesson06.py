@@ -216,3 +216,21 @@ def hidden_sigmoid_penalty(student_fn):
     x, w, b, want = sigmoid_layer_problem(seed=5, batch=7, inputs=3, units=9)
     got = student_fn(x.astype("float32"), w.astype("float32"), b.astype("float32"))
     expect_close(got, want, "||J||_F^2 per sample of a 3 -> 9 sigmoid layer", rtol=1e-3, atol=1e-6)
+
+
+@exercise("Exercise 1 (the contractive penalty as a Keras layer), hidden cases",
+          reference="unsuplab.layers:ContractiveDense")
+def hidden_contractive_layer(layer_class, weight=0.5):
+    """Another layer and weight: 7 inputs, 3 units, weight 2, a batch of 4 where one sample has no active unit
+    (its penalty is 0)."""
+    import keras
+
+    x, w, b, per_sample = relu_layer_problem(seed=11, batch=4, inputs=7, units=3)
+    layer = _build_layer(layer_class, 2.0, w, b)
+    expect_close(layer(keras.ops.convert_to_tensor(x.astype("float32"))), np.maximum(x @ w + b, 0.0),
+                 "the code of a 7 -> 3 layer", rtol=1e-4, atol=1e-5)
+    added = _added_losses(layer)
+    if len(added) != 1:
+        raise Wrong(f"one call added {len(added)} losses; add the penalty once.")
+    expect_close(added[0], 2.0 * per_sample.mean(), "the loss a 7 -> 3 layer with weight=2 adds (weight * mean "
+                 "over the batch of ||J||_F^2)", rtol=1e-4, atol=1e-8)
