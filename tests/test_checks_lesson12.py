@@ -140,3 +140,14 @@ def test_threshold_check_accepts_the_upper_quantile_and_rejects_the_lower_one():
     assert wrong.status == "wrong" and "(1 - fpr) quantile" in wrong.message
     assert "should flag 5%" in lesson12.threshold_for_fpr(mean).message
     assert lesson12.threshold_for_fpr(_todo).status == "todo"
+
+
+def test_partial_credit_a_right_layer_earns_part_1_with_a_wrong_scorer():
+    """Issue 27, item 5: the layer and the scorer are graded in two cells (the second has '# part: the scorer')."""
+    assert lesson12.reconstruction_error_layer(RIGHT).ok
+    assert lesson12.hidden_reconstruction_error_layer(RIGHT).ok
+    broken_scorer = lesson12.anomaly_scorer(RIGHT, _scorer(second="itself"))
+    assert broken_scorer.status == "wrong" and "compares the images with themselves" in broken_scorer.message
+    summed = _layer(lambda x, x_hat: ops.sum(ops.square(x - x_hat), axis=_all_but_batch(x)))
+    assert lesson12.reconstruction_error_layer(summed).status == "wrong"
+    assert lesson12.reconstruction_error_layer(_todo).status == "todo"

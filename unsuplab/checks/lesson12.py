@@ -169,6 +169,15 @@ def _check_scorer(build_fn, layer_class):
                     "and compute the score with keras.ops only (no ops.stop_gradient, no NumPy).")
 
 
+@exercise("Exercise 1 (the detector as one Keras model), part 1: the score layer",
+          reference="unsuplab.layers:ReconstructionError")
+def reconstruction_error_layer(layer_class):
+    """Part 1: ``layer_class()`` called on ``[x, x_hat]`` -> the mean squared error of each sample, shape
+    (batch,), on images and vectors and inside a model; the scorer built with it is part 2."""
+    _check_layer(layer_class)
+    return "your layer gives one mean squared error per sample. Part 2 checks the scorer built with it."
+
+
 @exercise("Exercise 1 (the detector as one Keras model)", reference="unsuplab.layers:ReconstructionError")
 def anomaly_scorer(layer_class, build_fn=None):
     """``layer_class()`` called on ``[x, x_hat]`` -> the mean squared error of each sample, shape (batch,);
@@ -213,6 +222,22 @@ def hidden_threshold_for_fpr(student_fn):
             raise Wrong(f"on 3,000 log-normal scores with fpr={fpr} your threshold flags {flagged:.1%}.")
 
 
+def _expect_hidden_scores(layer_class, rng):
+    """The layer on colour images (two channels) and on sequences (rank 3)."""
+    for shape in ((3, 5, 4, 2), (4, 6, 3)):
+        x, x_hat = rng.random(shape).astype("float32"), rng.random(shape).astype("float32")
+        want = np.mean((x.astype("float64") - x_hat) ** 2, axis=tuple(range(1, len(shape))))
+        expect_close(_call_layer(layer_class(), x, x_hat), want, f"your scores for inputs of shape {shape}",
+                     rtol=1e-4)
+
+
+@exercise("Exercise 1 (the detector as one Keras model), part 1: the score layer, hidden cases",
+          reference="unsuplab.layers:ReconstructionError")
+def hidden_reconstruction_error_layer(layer_class):
+    """Colour images (two channels) and sequences (rank 3)."""
+    _expect_hidden_scores(layer_class, np.random.default_rng(12))
+
+
 @exercise("Exercise 1 (the detector as one Keras model), hidden cases", reference="unsuplab.layers:ReconstructionError")
 def hidden_anomaly_scorer(layer_class, build_fn=None):
     """Colour images (two channels) and sequences (rank 3) for the layer; a scorer for 4x5 two-channel images
@@ -220,11 +245,7 @@ def hidden_anomaly_scorer(layer_class, build_fn=None):
     import keras
 
     rng = np.random.default_rng(12)
-    for shape in ((3, 5, 4, 2), (4, 6, 3)):
-        x, x_hat = rng.random(shape).astype("float32"), rng.random(shape).astype("float32")
-        want = np.mean((x.astype("float64") - x_hat) ** 2, axis=tuple(range(1, len(shape))))
-        expect_close(_call_layer(layer_class(), x, x_hat), want, f"your scores for inputs of shape {shape}",
-                     rtol=1e-4)
+    _expect_hidden_scores(layer_class, rng)
     if build_fn is None:
         return
     shape = (4, 5, 2)
