@@ -188,3 +188,99 @@ def test_checks_refuse_backend_specific_code():
 
     wrong = lesson16.target_distribution(tf_answer)
     assert wrong.status == "wrong" and "one backend" in wrong.message
+
+
+# ----------------------------------------------------------------------------- exercise 1c: the clustering layer
+
+def layer_answer(q_fn=None, trainable=True, config=True, use_alpha=True, as_numpy=False):
+    """A DEC clustering layer, right by default, or with one mistake."""
+    import keras
+
+    q_fn = q_fn or q_answer()
+
+    class Layer(keras.layers.Layer):
+        def __init__(self, n_clusters, alpha=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.n_clusters, self.alpha = n_clusters, alpha
+
+        def build(self, input_shape):
+            self.centroids = self.add_weight(shape=(self.n_clusters, input_shape[-1]), initializer="glorot_uniform",
+                                             name="centroids", trainable=trainable)
+
+        def call(self, z):
+            centroids = ops.convert_to_numpy(self.centroids) if as_numpy else self.centroids
+            return q_fn(z, centroids, self.alpha if use_alpha else 1.0)
+
+        def get_config(self):
+            extra = {"n_clusters": self.n_clusters, "alpha": self.alpha} if config else {}
+            return {**super().get_config(), **extra}
+
+    return Layer
+
+
+def test_clustering_layer_check_passes_a_right_answer(capsys):
+    assert lesson16.clustering_layer(layer_answer())
+    out = capsys.readouterr().out
+    assert "[ok]" in out and "unsuplab/dec.py, ClusteringLayer" in out
+
+
+@pytest.mark.parametrize("answer, words", [
+    (layer_answer(trainable=False), "not trainable"),
+    (layer_answer(q_answer(power=lambda a: -(a + 1.0))), "not -(alpha + 1)"),
+    (layer_answer(q_answer(power=lambda a: -1.0)), "only for alpha = 1"),
+    (layer_answer(use_alpha=False), "use self.alpha"),
+    (layer_answer(q_answer(divide=False)), "divide the squared distance by alpha"),
+    (layer_answer(q_answer(normalise=False)), "do not sum to 1"),
+    (layer_answer(q_answer(axis=0)), "over the clusters j (axis=1"),
+    (layer_answer(lambda z, c, alpha: ops.full((z.shape[0], c.shape[0]), np.nan)), "NaN"),
+    (layer_answer(config=False), "get_config() must return n_clusters"),
+    (layer_answer(as_numpy=True), "gradient"),  # TensorFlow: no gradient; JAX, PyTorch: the conversion fails
+])
+def test_clustering_layer_check_names_each_mistake(answer, words):
+    wrong = lesson16.clustering_layer(answer)
+    assert wrong.status == "wrong" and words in wrong.message, wrong.message
+
+
+def test_clustering_layer_check_other_wrong_answers():
+    import keras
+
+    from unsuplab.dec import ClusteringLayer, soft_assignment
+
+    class Todo(keras.layers.Layer):
+        def __init__(self, n_clusters, alpha=1.0, **kwargs):
+            super().__init__(**kwargs)
+
+        def build(self, input_shape):
+            raise NotImplementedError()
+
+    assert lesson16.clustering_layer(Todo).status == "todo"
+
+    class NoWeights(Todo):  # centroids as a constant: nothing to train
+        def build(self, input_shape):
+            self.fixed = np.zeros((3, input_shape[-1]), "float32")
+
+        def call(self, z):
+            return q_answer()(z, self.fixed)
+
+    wrong = lesson16.clustering_layer(NoWeights)
+    assert wrong.status == "wrong" and "add_weight" in wrong.message
+
+    class Same(ClusteringLayer):
+        pass
+
+    wrong = lesson16.clustering_layer(Same)
+    assert wrong.status == "wrong" and "adds nothing" in wrong.message
+
+    class Calls(layer_answer()):
+        def call(self, z):
+            return soft_assignment(z, self.centroids, self.alpha)
+
+    wrong = lesson16.clustering_layer(Calls)
+    assert wrong.status == "wrong" and "library's soft_assignment" in wrong.message
+    wrong = lesson16.clustering_layer(layer_answer()(3))  # an instance, not the class
+    assert wrong.status == "wrong" and "the class itself" in wrong.message
+
+
+def test_hidden_clustering_layer_check():
+    assert lesson16.hidden_clustering_layer(layer_answer())
+    assert lesson16.hidden_clustering_layer(layer_answer(use_alpha=False)).status == "wrong"

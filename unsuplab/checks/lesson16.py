@@ -1,11 +1,13 @@
 """Check cells of lesson 16 (deep clustering: DEC of Xie et al., ICML 2016; JULE of Yang et al., CVPR 2016)."""
 
+import inspect
+
 import numpy as np
 
 from ..dec import soft_assignment as reference_q
 from ..dec import target_distribution as reference_p
 from ..jule import triplet_loss as reference_triplet
-from . import Wrong, backend_specific_call, exercise, expect_close, to_numpy
+from . import Wrong, backend_specific_call, delegation, exercise, expect_close, innermost_error, to_numpy
 
 
 def _tensor(array):
@@ -47,6 +49,27 @@ def _q_by_hand(z, mu, alpha, power=None, divide=True, squared=True, axis=1):
     return kernel / kernel.sum(axis=axis, keepdims=True) if axis is not None else kernel
 
 
+def _name_q_mistake(got, z, mu, alpha, where=""):
+    """:class:`Wrong` naming the mistake when ``got`` is one of the usual wrong versions of DEC's eq. 1."""
+    named = [
+        (_q_by_hand(z, mu, alpha, axis=None), "the rows do not sum to 1: divide each kernel value by the sum "
+         "of its row (over the clusters j), so that q_i is a distribution over clusters."),
+        (_q_by_hand(z, mu, alpha, axis=0), "each column sums to 1: normalise over the clusters j (axis=1, "
+         "each row), not over the points."),
+        (_q_by_hand(z, mu, alpha, power=-(alpha + 1.0)), "the power is -(alpha + 1) / 2, not -(alpha + 1)."),
+        (_q_by_hand(z, mu, alpha, power=-alpha), "the power is -(alpha + 1) / 2, not -alpha."),
+        (_q_by_hand(z, mu, alpha, power=-1.0), "the power is -(alpha + 1) / 2 (it is -1 only for alpha = 1)."),
+        (_q_by_hand(z, mu, alpha, power=-0.5), "the power is -(alpha + 1) / 2, not -1/2."),
+        (_q_by_hand(z, mu, alpha, divide=False), "divide the squared distance by alpha: "
+         "(1 + ||z_i - mu_j||^2 / alpha)."),
+        (_q_by_hand(z, mu, alpha, squared=False), "use the squared distance ||z_i - mu_j||^2, not the "
+         "distance."),
+    ]
+    for variant, message in named:
+        if got.shape == variant.shape and np.allclose(got, variant, rtol=1e-4, atol=1e-6):
+            raise Wrong(f"{where}with alpha = {alpha:g}: {message}")
+
+
 @exercise("Exercise 1a (DEC's soft assignment q), part 1: the contract", reference="unsuplab.dec:soft_assignment")
 def soft_assignment_contract(student_fn):
     """Part 1 (shapes and types): ``student_fn(z, centroids)`` returns an (N, k) tensor of finite, non-negative
@@ -83,23 +106,7 @@ def soft_assignment(student_fn):
                         "(N, 1, d) - (1, k, d) and sum the squares over the last axis.")
         if np.allclose(got, want, rtol=1e-4, atol=1e-6):
             continue
-        named = [
-            (_q_by_hand(z, mu, alpha, axis=None), "the rows do not sum to 1: divide each kernel value by the sum "
-             "of its row (over the clusters j), so that q_i is a distribution over clusters."),
-            (_q_by_hand(z, mu, alpha, axis=0), "each column sums to 1: normalise over the clusters j (axis=1, "
-             "each row), not over the points."),
-            (_q_by_hand(z, mu, alpha, power=-(alpha + 1.0)), "the power is -(alpha + 1) / 2, not -(alpha + 1)."),
-            (_q_by_hand(z, mu, alpha, power=-alpha), "the power is -(alpha + 1) / 2, not -alpha."),
-            (_q_by_hand(z, mu, alpha, power=-1.0), "the power is -(alpha + 1) / 2 (it is -1 only for alpha = 1)."),
-            (_q_by_hand(z, mu, alpha, power=-0.5), "the power is -(alpha + 1) / 2, not -1/2."),
-            (_q_by_hand(z, mu, alpha, divide=False), "divide the squared distance by alpha: "
-             "(1 + ||z_i - mu_j||^2 / alpha)."),
-            (_q_by_hand(z, mu, alpha, squared=False), "use the squared distance ||z_i - mu_j||^2, not the "
-             "distance."),
-        ]
-        for variant, message in named:
-            if np.allclose(got, variant, rtol=1e-4, atol=1e-6):
-                raise Wrong(f"with alpha = {alpha:g}: {message}")
+        _name_q_mistake(got, z, mu, alpha)
         expect_close(got, want, f"your q with alpha = {alpha:g}", rtol=1e-4, atol=1e-6)
     far = np.array([[0.0, 0.0, 0.0], [100.0, 0.0, 0.0]], "float32")
     expect_close(_call(student_fn, "q of a point on a centroid", far[:1], far), reference_q(far[:1], far),
@@ -147,6 +154,152 @@ def target_distribution(student_fn):
     _stays_a_tensor(student_fn, q)
     return "P squares q (confident points pull harder) and divides by the cluster frequency (no cluster " \
            "grows just by being large)."
+
+
+def _layer(student_class, n_clusters, alpha):
+    """``student_class(n_clusters, alpha=alpha)``, or :class:`Wrong` saying how the lesson creates it."""
+    try:
+        return student_class(n_clusters, alpha=alpha)
+    except TypeError as exc:
+        raise Wrong(f"MyClusteringLayer({n_clusters}, alpha={alpha:g}) failed ({exc}): keep the given "
+                    "__init__(self, n_clusters, alpha=1.0, **kwargs).") from None
+
+
+def _centroids(layer, shape):
+    """The layer's trainable ``centroids`` weight of ``shape``, or :class:`Wrong` naming what is missing."""
+    import keras
+
+    weight = getattr(layer, "centroids", None)
+    if not isinstance(weight, keras.Variable):
+        if not layer.weights:
+            raise Wrong("your layer has no weights: create the centroids in build() with self.centroids = "
+                        "self.add_weight(shape=(self.n_clusters, input_shape[-1]), ...). A NumPy array or a constant "
+                        "is not a weight, so DEC could not train it.")
+        raise Wrong("keep the centroids as self.centroids (a weight made by self.add_weight): fit_dec sets them "
+                    "from k-means and reads them there.")
+    if tuple(weight.shape) != shape:
+        raise Wrong(f"the centroids should have shape (n_clusters, d) = {shape}, one row per cluster, got "
+                    f"{tuple(weight.shape)}.")
+    if not weight.trainable:
+        raise Wrong("your centroids are not trainable (trainable=False): DEC moves them with the encoder, by "
+                    "gradient descent on KL(P || Q). Leave add_weight's trainable=True.")
+    return weight
+
+
+def _layer_q(layer, z):
+    """The layer's output for the codes ``z`` as a float64 array, with plain words for None, shapes and NaN."""
+    try:
+        value = layer(_tensor(z))
+    except (NotImplementedError, Wrong):
+        raise
+    except Exception as exc:
+        exc = innermost_error(exc)
+        raise Wrong(f"calling your layer on codes of shape {z.shape} failed ({type(exc).__name__}: "
+                    f"{str(exc)[:160]}).") from None
+    if value is None:
+        raise Wrong("your layer's call returns None; `return` q.")
+    q = to_numpy(value).astype("float64")
+    return q
+
+
+class _Probe:
+    """One SGD step of ``layer`` on ``mean_i KL(p_i || q_i)`` (DEC's loss, P fixed); returns how far the centroids
+    moved. Plain ``train_on_batch``, so it runs on every backend."""
+
+    def __init__(self, layer, z, p):
+        import keras
+
+        class Probe(keras.Model):  # a throw-away test harness, never saved
+            def __init__(self):
+                super().__init__()
+                self.clustering = layer
+
+            def call(self, codes):
+                return self.clustering(codes)
+
+        self.model, self.z, self.p = Probe(), z, p
+
+    def step(self, learning_rate=0.5):
+        import keras
+
+        before = to_numpy(self.model.clustering.centroids).copy()
+        self.model.compile(optimizer=keras.optimizers.SGD(learning_rate), loss="kl_divergence", run_eagerly=True)
+        self.model.train_on_batch(self.z, self.p)
+        return to_numpy(self.model.clustering.centroids) - before
+
+
+@exercise("Exercise 1c (DEC's clustering layer)", reference="unsuplab.dec:ClusteringLayer")
+def clustering_layer(student_class):
+    """``student_class(n_clusters, alpha=1.0)``: a Keras layer, codes (N, d) -> q (N, n_clusters) by DEC eq. 1, its
+    centroids a trainable weight ``centroids`` made by ``add_weight``, ``get_config`` with n_clusters and alpha."""
+    import keras
+
+    from ..dec import ClusteringLayer
+
+    if not (inspect.isclass(student_class) and issubclass(student_class, keras.layers.Layer)):
+        raise Wrong("give the class itself (MyClusteringLayer, not an instance of it), a subclass of "
+                    "keras.layers.Layer.")
+    _no_backend_calls(student_class)
+    if delegation.delegation(getattr(student_class, "call", None), "unsuplab.dec:soft_assignment"):
+        raise Wrong("your call() only calls the library's soft_assignment: compute q yourself (calling your "
+                    "my_soft_assignment of Exercise 1a is fine).")
+    rng = np.random.default_rng(3)
+    z, mu = rng.normal(size=(12, 4)).astype("float32"), rng.normal(size=(3, 4)).astype("float32")
+    for alpha in (1.0, 2.0):
+        layer = _layer(student_class, 3, alpha)
+        _layer_q(layer, z)  # builds the layer
+        _centroids(layer, (3, 4)).assign(mu)
+        got = _layer_q(layer, z)
+        if got.shape != (12, 3):
+            raise Wrong(f"for 12 codes and 3 clusters q should have shape (12, 3), one row per code, got {got.shape}.")
+        if not np.all(np.isfinite(got)):
+            raise Wrong("your q holds NaN or infinite values: the kernel (1 + ||z_i - mu_j||^2 / alpha) ** "
+                        "(-(alpha + 1) / 2) is positive and finite, and so is its row sum; check the order of "
+                        "operations and the axes.")
+        want = to_numpy(reference_q(z, mu, alpha)).astype("float64")
+        if np.allclose(got, want, rtol=1e-4, atol=1e-6):
+            continue
+        if alpha != 1.0 and np.allclose(got, to_numpy(reference_q(z, mu, 1.0)), rtol=1e-4, atol=1e-6):
+            raise Wrong(f"with alpha = {alpha:g} your layer computes q for alpha = 1: use self.alpha in call().")
+        _name_q_mistake(got, z, mu, alpha, "your layer's q ")
+        expect_close(got, want, f"your layer's q with alpha = {alpha:g} (centroids set by the check)",
+                     rtol=1e-4, atol=1e-6)
+    p = to_numpy(reference_p(reference_q(z, mu))).astype("float32")
+    layer = _layer(student_class, 3, 1.0)
+    _layer_q(layer, z)
+    _centroids(layer, (3, 4)).assign(mu)
+    try:
+        moved = _Probe(layer, z, p).step()
+    except Exception as exc:
+        exc = innermost_error(exc)
+        if "No gradients provided" in str(exc):
+            moved = np.zeros_like(mu)
+        else:
+            raise Wrong(f"training your layer failed ({type(exc).__name__}: {str(exc)[:160]}). Compute q with "
+                        "keras.ops only, so that a gradient can flow to the centroids.") from None
+    library = ClusteringLayer(3)
+    library.build((None, 4))
+    library.set_centroids(mu)
+    expected = _Probe(library, z, p).step()
+    if np.allclose(moved, 0.0, atol=1e-9):
+        raise Wrong("one step of gradient descent on KL(P || Q) did not move your centroids: the gradient does not "
+                    "reach them (NumPy, a copy or ops.stop_gradient cut the graph). Use self.centroids itself in "
+                    "call(), with keras.ops.")
+    expect_close(moved, expected, "how far one SGD step on KL(P || Q) moves your centroids", rtol=1e-3, atol=1e-6)
+    layer = _layer(student_class, 3, 2.0)
+    config = layer.get_config()
+    try:
+        copy = student_class.from_config(config)
+    except TypeError:
+        raise Wrong(f"the layer cannot be rebuilt from its config (it holds only {', '.join(sorted(config))}): "
+                    "get_config() must return n_clusters and alpha beside super().get_config(), so that a saved "
+                    "model reloads.") from None
+    if getattr(copy, "n_clusters", None) != 3 or getattr(copy, "alpha", None) != 2.0:
+        raise Wrong("rebuilt from get_config(), your layer lost n_clusters or alpha (got n_clusters="
+                    f"{getattr(copy, 'n_clusters', None)}, alpha={getattr(copy, 'alpha', None)}, wanted 3 and 2): "
+                    "return both in get_config().")
+    return ("your layer computes DEC's q from trainable centroids, a gradient step moves them as it moves the "
+            "library's, and it rebuilds from its config: fit_dec can train it.")
 
 
 def _triplets_by_hand(e, labels, margin, hinge=True, with_self=False, over_all=False, squared=True):
@@ -243,3 +396,15 @@ def hidden_triplet_loss(student_fn):
         value = _call(student_fn, f"the loss with margin {margin:g}", e, labels, margin=margin)
         expect_close(value.reshape(()) if value.size == 1 else value, reference_triplet(e, labels, margin),
                      f"the loss of 14 embeddings with margin {margin:g}", rtol=1e-4, atol=1e-6)
+
+
+@exercise("Exercise 1c (DEC's clustering layer), hidden cases", reference="unsuplab.dec:ClusteringLayer")
+def hidden_clustering_layer(student_class):
+    """Another size: 9 codes of 6 numbers, 5 clusters, alpha = 0.5."""
+    rng = np.random.default_rng(8)
+    z, mu = rng.normal(size=(9, 6)).astype("float32"), rng.normal(size=(5, 6)).astype("float32")
+    layer = _layer(student_class, 5, 0.5)
+    _layer_q(layer, z)
+    _centroids(layer, (5, 6)).assign(mu)
+    expect_close(_layer_q(layer, z), reference_q(z, mu, 0.5), "q of 9 codes of 6 numbers, 5 clusters, alpha = 0.5",
+                 rtol=1e-4, atol=1e-6)
