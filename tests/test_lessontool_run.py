@@ -18,3 +18,13 @@ def test_run_gives_the_kernel_the_course_environment(tmp_path, monkeypatch):
     assert lessontool.run([tmp_path / "nb"], html_dir=tmp_path / "html") == 0
     executed = nbformat.read(tmp_path / "html" / "nb" / "env.ipynb", as_version=4)
     assert executed.cells[0].outputs[0]["text"].strip() == "['2', '1', 'module://matplotlib_inline.backend_inline']"
+
+
+@pytest.mark.parametrize("name, value", [("UNSUPLAB_FAST", "maybe"), ("KERAS_BACKEND", "theano")])
+def test_run_names_a_bad_mode_or_backend_instead_of_a_traceback(tmp_path, monkeypatch, capsys, name, value):
+    monkeypatch.setenv(name, value)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(1)")])
+    (tmp_path / "one.ipynb").write_text(nbformat.writes(nb))
+    assert lessontool.main(["run", str(tmp_path / "one.ipynb")]) == 2
+    err = capsys.readouterr().err
+    assert name in err and value in err

@@ -435,7 +435,11 @@ def run(paths, html_dir=None, timeout=600):
         raise LessonError(f"no notebooks found in {', '.join(map(str, paths))}.")
     if html_dir and Path(html_dir).exists() and not Path(html_dir).is_dir():
         raise LessonError(f"--html {html_dir}: is a file; give a folder for the HTML pages.")
-    with _kernel_environment("fast" if config.is_fast() else "full", backends.current()):
+    try:  # a bad UNSUPLAB_FAST or KERAS_BACKEND is the user's to fix: say which, not a traceback
+        mode, backend = ("fast" if config.is_fast() else "full"), backends.current()
+    except ValueError as exc:
+        raise LessonError(str(exc)) from None
+    with _kernel_environment(mode, backend):
         failed = []
         for path in notebooks:
             try:
