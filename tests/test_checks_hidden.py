@@ -35,11 +35,15 @@ NOTEBOOK = {"00": "00_what_is_unsupervised_learning", "03": "03_convolutional_au
 DIGITS = np.random.default_rng(0).random((40, 28, 28, 1)).astype("float32")  # lesson 01's globals, for its sweep
 
 
-def solution_cell(lesson, name):
-    """Everything the solution notebook's cell that defines ``name`` (a function or class) defines."""
+def solution_cell(lesson, name, scope=None):
+    """Everything the solution notebook's cell that defines ``name`` (a function or class) defines, run in
+    ``scope`` (another cell's, for a cell that calls an earlier answer) or in a fresh one."""
     nb = nbformat.read(str(ROOT / "solutions" / f"{NOTEBOOK[lesson]}.ipynb"), as_version=4)
     cell = next(c for c in nb.cells if c.cell_type == "code" and
                 re.search(rf"^(def|class) {name}\(", c.source, re.M))
+    if scope is not None:
+        exec(cell.source, scope)
+        return scope
     scope = {"np": np, "ops": ops, "keras": keras, "layers": layers, "degrade": degrade, "baselines": baselines,
              "losses": losses, "Sampling": Sampling, "build_vae": build_vae, "ContrastiveViews": ContrastiveViews,
              "build_dense_autoencoder": build_dense_autoencoder, "x_train": DIGITS[:30], "x_test": DIGITS[30:],
@@ -118,12 +122,78 @@ def test_a_wrong_answer_that_passes_the_visible_check_fails_a_hidden_one(lesson,
     assert getattr(module, f"hidden_{check}")(wrong).status == "wrong"  # ...and the grade says otherwise
 
 
-@pytest.mark.parametrize("lesson, check, name", [("00", "pca_as_keras", "pca_as_keras"),
-                                                 ("04", "kl_sparsity_layer", "MyKLSparsity"),
-                                                 ("13", "binarize_layer", "MyBinarize")])
-def test_the_solution_passes_the_other_hidden_checks(lesson, check, name):
-    module = importlib.import_module(f"unsuplab.checks.lesson{lesson}")
-    assert getattr(module, f"hidden_{check}")(solution(lesson, name)).ok
+def test_lesson00_a_keras_pca_fitted_to_a_two_number_code():
+    from unsuplab.checks import lesson00
+
+    right = solution("00", "pca_as_keras")
+
+    def fitted_pca(mean, components):  # right for the visible 2-number code; keeps 2 components whatever it is given
+        return right(mean, components[:2])
+
+    assert lesson00.pca_as_keras(right).ok and lesson00.hidden_pca_as_keras(right).ok
+    _hidden_is_wrong_where_visible_is_ok(lesson00, "pca_as_keras", fitted_pca)
+
+
+def test_lesson04_a_sparsity_layer_fitted_to_the_visible_batches():
+    from unsuplab.checks import lesson04
+
+    right = solution("04", "MyKLSparsity")
+
+    class Fitted(right):  # the right penalty for the visible widths (5, 3 and 4 units), a made-up one elsewhere
+        def call(self, inputs):
+            if inputs.shape[-1] in (3, 4, 5):
+                return super().call(inputs)
+            self.add_loss(ops.sum(ops.mean(inputs, axis=0)) * self.beta)
+            return inputs
+
+    class NoLossElsewhere(right):  # the contract on the visible (6, 5) batch only
+        def call(self, inputs):
+            return super().call(inputs) if inputs.shape[-1] in (3, 4, 5) else inputs
+
+    for check in ("kl_sparsity_layer_contract", "kl_sparsity_layer"):
+        assert getattr(lesson04, check)(right).ok and getattr(lesson04, f"hidden_{check}")(right).ok
+    _hidden_is_wrong_where_visible_is_ok(lesson04, "kl_sparsity_layer", Fitted)
+    _hidden_is_wrong_where_visible_is_ok(lesson04, "kl_sparsity_layer_contract", NoLossElsewhere)
+
+
+def test_lesson13_bits_fitted_to_eight_units():
+    from unsuplab.checks import lesson13
+
+    right = solution("13", "MyBinarize")
+
+    class Fitted(right):  # bits for the visible 8-unit codes, the soft code for any other width
+        def call(self, inputs):
+            return super().call(inputs) if inputs.shape[-1] == 8 else inputs
+
+    assert lesson13.binarize_layer(right).ok and lesson13.hidden_binarize_layer(right).ok
+    _hidden_is_wrong_where_visible_is_ok(lesson13, "binarize_layer", Fitted)
+
+
+def test_lesson16_soft_assignment_contract_fitted_to_four_centroids():
+    from unsuplab.checks import lesson16
+
+    right = solution("16", "my_soft_assignment")
+
+    def fitted_q(z, centroids, alpha=1.0):  # one column per centroid only where the visible check looks
+        q = right(z, centroids, alpha)
+        return q if centroids.shape[0] in (3, 4) else q[:, :4]
+
+    assert lesson16.soft_assignment_contract(right).ok and lesson16.hidden_soft_assignment_contract(right).ok
+    _hidden_is_wrong_where_visible_is_ok(lesson16, "soft_assignment_contract", fitted_q)
+
+
+def test_lesson16_clustering_layer_that_ignores_other_alphas():
+    from unsuplab.checks import lesson16
+
+    cell = solution_cell("16", "MyClusteringLayer", solution_cell("16", "my_soft_assignment"))
+    right = cell["MyClusteringLayer"]
+
+    class Fitted(right):  # the visible alphas (1 and 2) are honoured; any other becomes 1
+        def __init__(self, n_clusters, alpha=1.0, **kwargs):
+            super().__init__(n_clusters, alpha=alpha if alpha in (1.0, 2.0) else 1.0, **kwargs)
+
+    assert lesson16.clustering_layer(right).ok and lesson16.hidden_clustering_layer(right).ok
+    _hidden_is_wrong_where_visible_is_ok(lesson16, "clustering_layer", Fitted)
 
 
 def test_source_notebooks_carry_hidden_blocks_and_lessons_do_not():

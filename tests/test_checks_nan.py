@@ -29,6 +29,7 @@ CHECKS = {
     "lesson17": ["displacement_joint"],
     "lesson18": ["skipgram_pairs", "negative_sampling_loss", "analogy"],
     "lesson19": ["rule_measures", "next_candidates"],
+    "lesson20": ["nt_xent", "momentum_update"],
 }
 # Checks that take a layer class or a model builder (lessons 01, 04, 06, 07) feed NaN inputs through the
 # student's own layer; their tests in test_checks_lessonNN.py include a NaN-producing layer.

@@ -13,6 +13,7 @@ parsing. The autograde's wall time is printed (run with ``-s``).
 import copy
 import csv
 import os
+import re
 import subprocess
 import sys
 import time
@@ -115,6 +116,7 @@ def course(tmp_path_factory):
     nbgrader_cmd(course, "autograde", "graded", "--student=hangs", sandboxed=True)
     hang_seconds = time.monotonic() - start
     nbgrader_cmd(course, "export", "--to", "grades.csv")
+    nbgrader_cmd(course, "generate_feedback", "graded")
     print(f"autograde: {course_seconds:.0f} s for {len(HONEST)} x {len(GRADED)} + {len(GAMES) - 1} notebooks, "
           f"{hang_seconds:.0f} s for the hanging one")
     return course, hang_seconds
@@ -203,3 +205,24 @@ def test_untouched_release_still_runs_every_cell(course):
             if is_check:
                 assert errors and errors[0].ename == "CheckFailed" and "not attempted" in errors[0].evalue
                 assert errors[0].traceback == [errors[0].evalue]  # the message once, no grader's paths
+
+
+def test_feedback_shows_each_failed_check_once_without_paths_or_start_up_noise(course):
+    import html
+
+    course, _ = course
+    student, name = "one_wrong", WRONG[0]
+    graded = nbformat.read(str(course / "autograded" / student / "graded" / f"{name}.ipynb"), as_version=4)
+    failed = [o for c in graded.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert [o.ename for o in failed] == ["CheckFailed"], failed  # only the wrong part of the exercise
+    page = (course / "feedback" / student / "graded" / f"{name}.html").read_text(encoding="utf-8")
+    page = html.unescape(re.sub(r"(?s)<(style|script)\b.*?</\1>", "", page))  # what the student reads
+    message = failed[0].evalue.strip().splitlines()[0]
+    assert page.count(message) == 1, message
+    for noise in ("Traceback", "site-packages", str(course), str(ROOT), "cpu_feature_guard", "absl::",
+                  "oneDNN", "NBGRADER_EXECUTION"):
+        assert noise not in page, noise
+    for student in (*HONEST, *GAMES):  # every graded student gets a page, the crashed and hanging ones too
+        notebooks = {GAMES[student][0]} if student in GAMES else set(GRADED)
+        for nb in notebooks:
+            assert (course / "feedback" / student / "graded" / f"{nb}.html").exists(), (student, nb)

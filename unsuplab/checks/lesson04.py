@@ -113,6 +113,16 @@ def kl_sparsity_layer(layer_class):
     return "The penalty matches the closed form, is 0 at rho_hat = rho, and reaches the model's loss."
 
 
+@exercise("Exercise 1 (a KL-sparsity layer), part 1: the contract, hidden cases",
+          reference="unsuplab.layers:KLSparsity")
+def hidden_kl_sparsity_layer_contract(layer_class):
+    """The contract on another batch: (9, 7) codes, rho = 0.3, beta = 2."""
+    codes = np.random.default_rng(6).uniform(0.05, 0.9, size=(9, 7)).astype("float32")
+    got = _penalty(layer_class, 0.3, 2.0, codes)
+    if not np.isfinite(got):
+        raise Wrong(f"on a (9, 7) batch the loss your layer adds is {got}, not a finite number.")
+
+
 @exercise("Exercise 1 (a KL-sparsity layer), hidden cases", reference="unsuplab.layers:KLSparsity")
 def hidden_kl_sparsity_layer(layer_class):
     """Other rho, beta and batch shape than the visible check: rho = 0.3, beta = 2, a (9, 7) batch."""

@@ -367,6 +367,19 @@ def triplet_loss(student_fn):
     return "it matches unsuplab.jule.triplet_loss: mean hinge over the valid triplets, 0 for a batch without any."
 
 
+@exercise("Exercise 1a (DEC's soft assignment q), part 1: the contract, hidden cases",
+          reference="unsuplab.dec:soft_assignment")
+def hidden_soft_assignment_contract(student_fn):
+    """The contract on other sizes: 20 points in 5-d, 6 centroids."""
+    rng = np.random.default_rng(9)
+    z, mu = rng.normal(size=(20, 5)).astype("float32"), rng.normal(size=(6, 5)).astype("float32")
+    got = _call(student_fn, "q", z, mu)
+    if got.shape != (20, 6):
+        raise Wrong(f"for 20 points and 6 centroids q should have shape (20, 6), got {got.shape}.")
+    if not np.all(np.isfinite(got)) or np.any(got < 0):
+        raise Wrong("for 20 points and 6 centroids q holds negative, infinite or NaN values.")
+
+
 @exercise("Exercise 1a (DEC's soft assignment q), hidden cases", reference="unsuplab.dec:soft_assignment")
 def hidden_soft_assignment(student_fn):
     """20 points in 5-d, 6 centroids, alpha = 0.5 and 10."""
