@@ -106,6 +106,7 @@ CASES = [  # (lesson, check, solution name, visible inputs?, spoil)
     ("10", "unet_colorizer", "build_my_colorizer", lambda a: a[0] == (None, None, 1),
      lambda r, a, f: f((16, 16, 1))),
     ("18", "skipgram_pairs", "my_skipgram_pairs", lambda a: len(a[0]) >= 7, lambda r: (r[0][:-1], r[1][:-1])),
+    ("18", "skipgram_model", "build_my_skipgram", lambda a: a[0] == 40, lambda r, a, f: f(40, a[1])),
     ("18", "analogy", "my_analogy", lambda a: a[1][0] in ("man", "w0"), lambda r, a: a[4]),
     ("20", "nt_xent", "my_nt_xent", lambda a: tuple(a[0].shape) in ((6, 5), (4, 3)), lambda r: r * 1.1),
     ("20", "momentum_update", "my_momentum_update", lambda a: len(a[0]) == 2, lambda r: [w * 1.01 for w in r]),

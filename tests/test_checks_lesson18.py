@@ -233,3 +233,54 @@ def test_analogy_misconceptions():
 def test_analogy_unfinished_and_nan():
     assert lesson18.analogy(_todo).status == "todo"
     assert lesson18.analogy(_nan).status == "wrong"
+
+
+# ----------------------------------------------------------------------------- exercise 2b: the skip-gram model
+
+def _skipgram(vocab_size, dim, center_table="word_vectors", candidate_table="context_vectors", word_init=None,
+              context_init="zeros", reshape=True, normalize=False, names=("word_vectors", "context_vectors")):
+    import keras
+
+    center = keras.Input(shape=(1,), dtype="int32")
+    candidates = keras.Input(shape=(None,), dtype="int32")
+    inits = {"word_vectors": word_init or keras.initializers.RandomUniform(-0.5 / dim, 0.5 / dim),
+             "context_vectors": context_init}
+    tables = {role: keras.layers.Embedding(vocab_size, dim, name=name, embeddings_initializer=inits[role])
+              for role, name in zip(("word_vectors", "context_vectors"), names)}
+    v, u = tables[center_table](center), tables[candidate_table](candidates)
+    dots = keras.layers.Dot(axes=2, normalize=normalize)([u, v])
+    return keras.Model([center, candidates], keras.layers.Reshape((-1,))(dots) if reshape else dots)
+
+
+def _model_message(fn):
+    feedback = lesson18.skipgram_model(fn)
+    assert feedback.status == "wrong", feedback
+    return feedback.message
+
+
+def test_skipgram_model_right_answers(capsys):
+    assert lesson18.skipgram_model(_skipgram)
+    assert lesson18.hidden_skipgram_model(_skipgram)
+    assert "[ok]" in capsys.readouterr().out
+
+
+def test_skipgram_model_misconceptions():
+    assert "no layer named 'word_vectors'" in _model_message(lambda n, d: _skipgram(n, d, names=("words", "ctx")))
+    assert "one for the center word and one for the candidates" in _model_message(
+        lambda n, d: _skipgram(n, d, candidate_table="word_vectors"))  # one table for both: the other is missing
+    assert "tables are swapped" in _model_message(_swapped)
+    assert "drop the last axis" in _model_message(lambda n, d: _skipgram(n, d, reshape=False))
+    assert "cosines" in _model_message(lambda n, d: _skipgram(n, d, normalize=True))
+    assert "context vectors u at 0" in _model_message(lambda n, d: _skipgram(n, d, context_init="uniform"))
+    assert "word vectors v small and random" in _model_message(lambda n, d: _skipgram(n, d, word_init="zeros"))
+    assert "one row of 6 numbers per word" in _model_message(lambda n, d: _skipgram(n, d + 1))
+    assert "returns None" in _model_message(lambda n, d: None)
+
+
+def _swapped(vocab_size, dim):  # the center looks up u, the candidates v (the word table keeps its start)
+    return _skipgram(vocab_size, dim, center_table="context_vectors", candidate_table="word_vectors")
+
+
+def test_skipgram_model_unfinished_and_nan():
+    assert lesson18.skipgram_model(_todo).status == "todo"
+    assert lesson18.skipgram_model(_nan).status == "wrong"

@@ -27,7 +27,7 @@ CHECKS = {
     "lesson15": ["iic_loss", "mutual_information"],
     "lesson16": ["soft_assignment", "target_distribution", "triplet_loss"],
     "lesson17": ["displacement_joint"],
-    "lesson18": ["skipgram_pairs", "negative_sampling_loss", "analogy"],
+    "lesson18": ["skipgram_pairs", "negative_sampling_loss", "skipgram_model", "analogy"],
     "lesson19": ["rule_measures", "next_candidates"],
     "lesson20": ["nt_xent", "momentum_update"],
 }

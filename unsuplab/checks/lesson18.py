@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import embeddings
-from . import Wrong, backend_specific_call, exercise, expect_close, innermost_error, to_numpy
+from . import Wrong, backend_specific_call, exercise, expect_close, innermost_error, student_model, to_numpy
 
 
 def _pairs_of(result, what="your function"):
@@ -173,6 +173,86 @@ ANALOGY_VECTORS = np.array([[-0.8, -1.32, -0.25, 0.42], [1.14, 0.11, -0.55, -0.7
                             [2.46, 4.98, -9.86, -1.54], [-0.98, -0.17, -1.29, 0.02]], "float32")
 
 
+def _skipgram_tables(student_fn, vocab_size, dim):
+    """The student's model and its two Embedding tables (word, context), or :class:`Wrong` naming what is off."""
+    import keras
+
+    model = student_model(student_fn, vocab_size, dim, how="keras.Model([center, candidates], logits)")
+    if len(model.inputs) != 2:
+        raise Wrong(f"the model should have two inputs, the center ids (batch, 1) and the candidate ids "
+                    f"(batch, 1 + k), in that order; it has {len(model.inputs)}.")
+    tables = []
+    for name, role in ((embeddings.WORD_VECTORS, "the center words' vectors v, the ones we keep"),
+                       (embeddings.CONTEXT_VECTORS, "the candidates' vectors u, used only in training")):
+        try:
+            layer = model.get_layer(name)
+        except ValueError:
+            raise Wrong(f"your model has no layer named {name!r} ({role}). It needs two Embedding tables, "
+                        f"one for the center word and one for the candidates, each with its name: "
+                        f"layers.Embedding(vocab_size, dim, name={name!r}, ...).") from None
+        if not isinstance(layer, keras.layers.Embedding):
+            raise Wrong(f"the layer {name!r} should be a keras.layers.Embedding, got {type(layer).__name__}.")
+        if (layer.input_dim, layer.output_dim) != (vocab_size, dim):
+            raise Wrong(f"the table {name!r} should hold one row of {dim} numbers per word, "
+                        f"Embedding({vocab_size}, {dim}); yours is Embedding({layer.input_dim}, {layer.output_dim}).")
+        tables.append(layer)
+    return model, tables
+
+
+def _skipgram_logits(model, tables, rng, batch, k):
+    """Random table values, then the model's logits for random ids, and the right ones, as NumPy."""
+    vocab_size, dim = tables[0].input_dim, tables[0].output_dim
+    v, u = (rng.normal(size=(vocab_size, dim)).astype("float32") for _ in range(2))
+    tables[0].embeddings.assign(v)
+    tables[1].embeddings.assign(u)
+    center = rng.integers(0, vocab_size, (batch, 1)).astype("int32")
+    candidates = rng.integers(0, vocab_size, (batch, 1 + k)).astype("int32")
+    try:
+        got = to_numpy(model([center, candidates]))
+    except Exception as exc:  # the student's graph: say what failed, no Keras traceback
+        raise Wrong(f"calling your model on [center ids ({batch}, 1), candidate ids ({batch}, {1 + k})] failed "
+                    f"({innermost_error(exc)}).") from None
+    dots = {(a, b): np.einsum("bkd,bd->bk", first[candidates], second[center[:, 0]])
+            for a, first in (("u", u), ("v", v)) for b, second in (("u", u), ("v", v))}
+    return got.astype("float64"), dots
+
+
+@exercise("Exercise 2b (the skip-gram model)", reference="unsuplab.embeddings:build_skipgram")
+def skipgram_model(student_fn):
+    """``student_fn(vocab_size, dim)`` -> a ``keras.Model`` ``[center (batch, 1), candidates (batch, 1 + k)] ->
+    logits (batch, 1 + k)``, logit ``u_candidate . v_center``, with the Embedding tables ``word_vectors`` (v,
+    uniform in +-0.5/dim at the start) and ``context_vectors`` (u, zeros at the start), as word2vec."""
+    vocab_size, dim = 40, 6
+    model, (word, context) = _skipgram_tables(student_fn, vocab_size, dim)
+    v0, u0 = to_numpy(word.embeddings), to_numpy(context.embeddings)
+    if np.any(u0 != 0):
+        raise Wrong("word2vec starts the context vectors u at 0 (embeddings_initializer='zeros'): at the start "
+                    "every logit is 0, every candidate equally likely, and the word vectors get the first signal.")
+    if not np.any(v0 != 0) or np.abs(v0).max() > 0.5 / dim + 1e-7:
+        raise Wrong(f"word2vec starts the word vectors v small and random, uniform in +-0.5 / dim (here +-"
+                    f"{0.5 / dim:.3f}): keras.initializers.RandomUniform(-0.5 / dim, 0.5 / dim). Yours lie in "
+                    f"[{v0.min():.3g}, {v0.max():.3g}].")
+    rng = np.random.default_rng(0)
+    got, dots = _skipgram_logits(model, (word, context), rng, batch=7, k=5)
+    if got.shape == (7, 6, 1):
+        raise Wrong("your logits have shape (batch, 1 + k, 1): drop the last axis (layers.Reshape((-1,))) so "
+                    "that they line up with the labels (batch, 1 + k).")
+    if got.shape != (7, 6):
+        raise Wrong(f"for 7 centers and 1 + 5 candidates the logits should have shape (7, 6), got {got.shape}.")
+    if np.allclose(got, dots[("v", "u")], rtol=1e-4, atol=1e-4):
+        raise Wrong("the tables are swapped: the center word looks up 'word_vectors', the candidates "
+                    "'context_vectors'.")
+    want = dots[("u", "v")]
+    if not np.allclose(got, want, rtol=1e-4, atol=1e-4) and np.all(np.abs(got) <= 1 + 1e-5):
+        raise Wrong("your logits are cosines (they all lie in [-1, 1]): word2vec's logit is the plain dot "
+                    "product u . v, not normalised (layers.Dot(axes=2), normalize=False).")
+    expect_close(got, want, "the logits u_candidate . v_center of 7 centers and 6 candidates", rtol=1e-4, atol=1e-4)
+    got, dots = _skipgram_logits(model, (word, context), rng, batch=3, k=2)
+    expect_close(got, dots[("u", "v")], "the logits with 1 + 2 candidates (the model takes any k)", rtol=1e-4,
+                 atol=1e-4)
+    return "two tables, word2vec's start, and one dot product per candidate."
+
+
 def _answer(student_fn, vectors, words, a, b, c):
     got = student_fn(vectors.copy(), list(words), a, b, c)
     if got is None:
@@ -255,3 +335,12 @@ def hidden_analogy(student_fn):
         if got != want:
             raise Wrong(f"on 60 words in 6 dimensions, {words[a]} : {words[b]} :: {words[c]} : ? gives {want!r} "
                         f"by 3CosAdd, you give {got!r}.")
+
+
+@exercise("Exercise 2b (the skip-gram model), hidden cases", reference="unsuplab.embeddings:build_skipgram")
+def hidden_skipgram_model(student_fn):
+    """Another vocabulary and size: 25 words in 4 dimensions, 9 candidates per center."""
+    model, tables = _skipgram_tables(student_fn, 25, 4)
+    got, dots = _skipgram_logits(model, tables, np.random.default_rng(5), batch=4, k=8)
+    expect_close(got, dots[("u", "v")], "the logits of 25 words in 4 dimensions, 1 + 8 candidates", rtol=1e-4,
+                 atol=1e-4)
