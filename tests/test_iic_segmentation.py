@@ -182,6 +182,25 @@ def test_trainer_loss_is_sum_over_subheads(trained):
     np.testing.assert_allclose(np_(trainer.head_losses(x, y)), want, atol=1e-6)
 
 
+def test_a_custom_segmentation_loss_is_the_one_trained(trained):
+    """fit_iic's ``loss_fn`` reaches the per-pixel trainer (lesson 17 trains the student's joint): it is called
+    with each sub-head's maps, the window and the mask, and the weights move by its gradient."""
+    model, x, _ = trained
+    calls = []
+
+    def my_loss(p1, p2, displacement, mask, marginal_weight=1.0):
+        calls.append((tuple(p1.shape)[1:], displacement, tuple(mask.shape)[1:], marginal_weight))  # any batch
+        return segmentation_loss(p1, p2, displacement, mask, marginal_weight=marginal_weight)
+
+    clone = type(model).from_config(model.get_config())
+    clone.set_weights(model.get_weights())
+    before = [np_(w).copy() for w in clone.trunk.weights]
+    history = fit_iic(clone, x, epochs=1, batch_size=4, learning_rate=1e-2, schedule=("main",), loss_fn=my_loss)
+    assert calls and calls[0] == ((6, 6, 2), 1, (6, 6), 1.0) and np.isfinite(history["main_loss"][0])
+    assert any(not np.allclose(np_(w), b) for w, b in zip(clone.trunk.weights, before))
+    assert clone.trainer("main").loss_fn is my_loss and model.trainer("main").loss_fn is segmentation_loss
+
+
 def test_keras_round_trip(trained, tmp_path):
     model, x, _ = trained
     model.best_subhead = 1

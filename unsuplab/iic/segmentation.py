@@ -314,10 +314,13 @@ def build_segmentation_head(n_features, k, n_subheads, stride, name):
 @keras.saving.register_keras_serializable(package="unsuplab")
 class SegmentationTrainer(IICTrainer):
     """Trains the trunk and one head of a :class:`SegmentationClusterer` on the two views: the loss is
-    the sum over sub-heads of :func:`segmentation_loss` (eq. 5) with window ``displacement`` T."""
+    the sum over sub-heads of :func:`segmentation_loss` (eq. 5) with window ``displacement`` T.
+    ``loss_fn`` replaces it (same signature as ``segmentation_loss``; lesson 17 trains the student's joint);
+    it is not saved."""
 
     def __init__(self, trunk, head, views, marginal_weight=1.0, displacement=1, step=1, **kwargs):
         super().__init__(trunk, head, views, marginal_weight, **kwargs)
+        self.loss_fn = segmentation_loss
         self.displacement = positive_int(displacement, "displacement", minimum=0)
         self.step = positive_int(step, "step")  # input pixels per pixel of the head's output
 
@@ -333,8 +336,8 @@ class SegmentationTrainer(IICTrainer):
     def head_losses(self, x, y_pred):
         n = ops.shape(x)[0]
         mask = y_pred[2 * n:, 0, :, :, 0]
-        return ops.stack([segmentation_loss(y_pred[:n, j], y_pred[n:2 * n, j], self.displacement, mask,
-                                            marginal_weight=self.marginal_weight)
+        return ops.stack([self.loss_fn(y_pred[:n, j], y_pred[n:2 * n, j], self.displacement, mask,
+                                       marginal_weight=self.marginal_weight)
                           for j in range(y_pred.shape[1])])
 
     def get_config(self):

@@ -40,10 +40,11 @@ def fit_iic(model, x, epochs=10, batch_size=140, learning_rate=1e-4, schedule=("
     ``batch_size`` counts images; each step sees ``batch_size * repeats`` pairs. ``on_epoch_end(epoch,
     model, history)`` runs after each epoch (e.g. to draw ``P``). ``time_limit`` (seconds) stops
     after the epoch that passes it. ``loss_fn(p, q, marginal_weight=...)`` replaces the objective
-    (default :func:`~unsuplab.iic.loss.iic_loss`). History keys: ``main_loss``, ``over_loss`` (per
-    epoch), ``main_subhead_losses`` (epochs, n_subheads: running training loss), ``seconds``
-    (cumulative wall time), ``selection_losses`` (n_subheads: fresh pairs, what picks
-    ``best_subhead``) and ``best_subhead``.
+    (default :func:`~unsuplab.iic.loss.iic_loss`); for a segmentation model, ``loss_fn(p1, p2, displacement,
+    mask, marginal_weight=...)`` (default :func:`~unsuplab.iic.segmentation.segmentation_loss`).
+    History keys: ``main_loss``, ``over_loss`` (per epoch), ``main_subhead_losses`` (epochs, n_subheads:
+    running training loss), ``seconds`` (cumulative wall time), ``selection_losses`` (n_subheads: fresh pairs,
+    what picks ``best_subhead``) and ``best_subhead``.
     """
     x = model.check_images(x)
     epochs = positive_int(epochs, "epochs")
@@ -54,7 +55,9 @@ def fit_iic(model, x, epochs=10, batch_size=140, learning_rate=1e-4, schedule=("
             or not np.isfinite(learning_rate) or learning_rate <= 0:
         raise ValueError(f"`learning_rate` must be a positive number, got {learning_rate!r}.")
     if loss_fn is not None and not callable(loss_fn):
-        raise TypeError(f"`loss_fn` must be a function (p, q, marginal_weight=...) -> loss, got {loss_fn!r}.")
+        signature = "(p1, p2, displacement, mask, marginal_weight=...)" if model.per_pixel else \
+            "(p, q, marginal_weight=...)"
+        raise TypeError(f"`loss_fn` must be a function {signature} -> loss, got {loss_fn!r}.")
     for name in schedule:
         k = model.head(name).output.shape[-1]
         if batch_size < k and not model.per_pixel:
