@@ -26,7 +26,7 @@ def offline(monkeypatch):
 # make test-unit runs them in the TensorFlow pass, not again on JAX and PyTorch (the lowest-versions pass runs
 # them too). test_datasets.py compares the splits across all three backends itself.
 RUN_ONCE = {"test_datasets.py", "test_datasets_mnist_reader.py", "test_lessontool.py", "test_reliability_lessontool.py",
-            "test_texture_mosaics.py", "test_transactions.py", "test_fileio.py"}
+            "test_texture_mosaics.py", "test_transactions.py", "test_fileio.py", "test_interactive.py"}
 
 
 def pytest_collection_modifyitems(config, items):

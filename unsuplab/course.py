@@ -331,9 +331,11 @@ def run(paths, out, mode="full", force=False, timeout=1800, site=True, results="
 @contextlib.contextmanager
 def _kernel_environment(mode, backend="tensorflow"):
     """What the kernels inherit: the mode, the Keras backend, matplotlib's inline backend (figures become PNG
-    outputs), and TensorFlow's C++ log level (its start-up notices on stderr would show in the pages)."""
+    outputs), still pictures for the sliders, and TensorFlow's C++ log level (its start-up notices on stderr would
+    show in the pages)."""
     wanted = {"UNSUPLAB_FAST": "1" if mode == "fast" else "0", "KERAS_BACKEND": backend,
               "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+              "UNSUPLAB_STATIC": "1",  # sliders drawn as still pictures: a page keeps no widget (interactive.py)
               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}  # no C++ start-up chatter
     saved = {key: os.environ.get(key) for key in wanted}
     os.environ.update(wanted)
