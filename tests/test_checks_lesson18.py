@@ -279,6 +279,14 @@ def _swapped(vocab_size, dim):  # the center looks up u, the candidates v (the w
     return _skipgram(vocab_size, dim, center_table="context_vectors", candidate_table="word_vectors")
 
 
+def test_skipgram_model_delegating_to_the_library_is_wrong():
+    def delegates(vocab_size, dim):
+        return embeddings.build_skipgram(vocab_size, dim)
+
+    for answer in (delegates, embeddings.build_skipgram):
+        assert "library's" in _model_message(answer)
+
+
 def test_skipgram_model_unfinished_and_nan():
     assert lesson18.skipgram_model(_todo).status == "todo"
     assert lesson18.skipgram_model(_nan).status == "wrong"

@@ -200,7 +200,8 @@ def _skipgram_tables(student_fn, vocab_size, dim):
 
 
 def _skipgram_logits(model, tables, rng, batch, k):
-    """Random table values, then the model's logits for random ids, and the right ones, as NumPy."""
+    """Random table values, then the model's logits for random ids, the right ones ``u_candidate . v_center`` and
+    those of swapped tables ``v_candidate . u_center``, as NumPy."""
     vocab_size, dim = tables[0].input_dim, tables[0].output_dim
     v, u = (rng.normal(size=(vocab_size, dim)).astype("float32") for _ in range(2))
     tables[0].embeddings.assign(v)
@@ -212,9 +213,9 @@ def _skipgram_logits(model, tables, rng, batch, k):
     except Exception as exc:  # the student's graph: say what failed, no Keras traceback
         raise Wrong(f"calling your model on [center ids ({batch}, 1), candidate ids ({batch}, {1 + k})] failed "
                     f"({innermost_error(exc)}).") from None
-    dots = {(a, b): np.einsum("bkd,bd->bk", first[candidates], second[center[:, 0]])
-            for a, first in (("u", u), ("v", v)) for b, second in (("u", u), ("v", v))}
-    return got.astype("float64"), dots
+    right = np.einsum("bkd,bd->bk", u[candidates], v[center[:, 0]])
+    swapped = np.einsum("bkd,bd->bk", v[candidates], u[center[:, 0]])
+    return got.astype("float64"), right, swapped
 
 
 @exercise("Exercise 2b (the skip-gram model)", reference="unsuplab.embeddings:build_skipgram")
@@ -233,22 +234,21 @@ def skipgram_model(student_fn):
                     f"{0.5 / dim:.3f}): keras.initializers.RandomUniform(-0.5 / dim, 0.5 / dim). Yours lie in "
                     f"[{v0.min():.3g}, {v0.max():.3g}].")
     rng = np.random.default_rng(0)
-    got, dots = _skipgram_logits(model, (word, context), rng, batch=7, k=5)
+    got, want, swapped = _skipgram_logits(model, (word, context), rng, batch=7, k=5)
     if got.shape == (7, 6, 1):
         raise Wrong("your logits have shape (batch, 1 + k, 1): drop the last axis (layers.Reshape((-1,))) so "
                     "that they line up with the labels (batch, 1 + k).")
     if got.shape != (7, 6):
         raise Wrong(f"for 7 centers and 1 + 5 candidates the logits should have shape (7, 6), got {got.shape}.")
-    if np.allclose(got, dots[("v", "u")], rtol=1e-4, atol=1e-4):
+    if np.allclose(got, swapped, rtol=1e-4, atol=1e-4):
         raise Wrong("the tables are swapped: the center word looks up 'word_vectors', the candidates "
                     "'context_vectors'.")
-    want = dots[("u", "v")]
     if not np.allclose(got, want, rtol=1e-4, atol=1e-4) and np.all(np.abs(got) <= 1 + 1e-5):
         raise Wrong("your logits are cosines (they all lie in [-1, 1]): word2vec's logit is the plain dot "
                     "product u . v, not normalised (layers.Dot(axes=2), normalize=False).")
     expect_close(got, want, "the logits u_candidate . v_center of 7 centers and 6 candidates", rtol=1e-4, atol=1e-4)
-    got, dots = _skipgram_logits(model, (word, context), rng, batch=3, k=2)
-    expect_close(got, dots[("u", "v")], "the logits with 1 + 2 candidates (the model takes any k)", rtol=1e-4,
+    got, want, _ = _skipgram_logits(model, (word, context), rng, batch=3, k=2)
+    expect_close(got, want, "the logits with 1 + 2 candidates (the model takes any k)", rtol=1e-4,
                  atol=1e-4)
     return "two tables, word2vec's start, and one dot product per candidate."
 
@@ -341,6 +341,6 @@ def hidden_analogy(student_fn):
 def hidden_skipgram_model(student_fn):
     """Another vocabulary and size: 25 words in 4 dimensions, 9 candidates per center."""
     model, tables = _skipgram_tables(student_fn, 25, 4)
-    got, dots = _skipgram_logits(model, tables, np.random.default_rng(5), batch=4, k=8)
-    expect_close(got, dots[("u", "v")], "the logits of 25 words in 4 dimensions, 1 + 8 candidates", rtol=1e-4,
+    got, want, _ = _skipgram_logits(model, tables, np.random.default_rng(5), batch=4, k=8)
+    expect_close(got, want, "the logits of 25 words in 4 dimensions, 1 + 8 candidates", rtol=1e-4,
                  atol=1e-4)
