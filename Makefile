@@ -33,7 +33,7 @@ test-unit test-lowest test-notebooks test-grading: export XLA_FLAGS := $(strip $
 # needs a live kernel, and an error inside a widget's callback would not fail the run (unsuplab/interactive.py).
 test-notebooks test-grading grade: export UNSUPLAB_STATIC := 1
 
-.PHONY: setup torch lowest system lessons site test lint test-unit test-lowest test-notebooks test-grading sync clean
+.PHONY: setup torch lowest system lessons site test lint test-unit test-lowest test-notebooks test-grading sync dist clean
 
 setup: $(VENV)/.installed
 
@@ -125,6 +125,17 @@ grade: setup
 BACKUP ?=
 sync: setup
 	$(PY) -m unsuplab.lessontool build $(if $(BACKUP),--backup)
+
+# The wheel of the library alone (unsuplab/ with its site templates; no lessons, tests or benchmarks) in DIST,
+# built offline with the venv's setuptools; install it with pip install build/dist/unsuplab-*.whl (a Keras backend
+# too). setuptools stages the package in build/lib, emptied before (a stale file there would enter the wheel) and
+# after. tests/test_dist.py runs this target on a copy of the sources and installs the wheel in a fresh venv.
+DIST ?= build/dist
+dist: setup
+	rm -rf build/lib build/bdist.* $(DIST)/unsuplab-*.whl
+	$(PY) -m pip wheel --quiet --no-deps --no-build-isolation --no-index --wheel-dir $(DIST) .
+	rm -rf build/lib build/bdist.*
+	@ls $(DIST)/unsuplab-*.whl
 
 clean:
 	rm -rf build .pytest_cache

@@ -46,8 +46,8 @@ CONFIGS = {
     "denoising (gaussian 0.3)": lambda: build_denoising_autoencoder(kind="gaussian", amount=0.3, code_size=CODE),
     "contractive, closed form": lambda: build_contractive_autoencoder(code_size=CODE),
     "contractive, estimate": lambda: build_contractive_autoencoder(code_size=CODE, hidden=(128,), method="estimate"),
-    "VAE dense": lambda: build_vae(latent_dim=CODE, hidden=(256,)),
-    "VAE conv": lambda: build_vae(latent_dim=CODE, hidden=(128,), conv=True),
+    "VAE dense": lambda: build_vae(code_size=CODE, hidden=(256,)),
+    "VAE conv": lambda: build_vae(code_size=CODE, hidden=(128,), conv=True),
 }
 
 

@@ -8,27 +8,31 @@
         --iic="--channels 64,128,256,512 --kernel 5 --lr 1e-4 --epochs 20 --marginal-weight 1"
 
 Every method clusters all images (train + test) and is scored against their labels (transductive, as in the
-papers); ACC, NMI, ARI as mean and spread (min-max) over the seeds. Rows (``--methods`` picks them):
+papers); ACC, NMI, ARI as mean and spread (min-max) over the seeds. Every row is a clusterer of
+:mod:`unsuplab.clustering`, run by one loop: build it, ``fit(x, callbacks=[TimeLimit(...)], ...)``, score its
+``labels_``. Rows (``--methods`` picks them):
 
-* ``kmeans``, ``pca``: k-means on pixels and PCA (50) + k-means (``unsuplab.clustering``).
-* ``ae``: DEC's autoencoder (Xie et al., 2016), 784-500-500-2000-10 with ReLU, a linear code and a mirrored
-  decoder, trained end to end by the recipe ``--pretrain``, then k-means (20 restarts) on the raw codes: the
-  start of DEC and IDEC (``DECHistory.initial_labels``). ``sgd`` is the recipe of the common Keras port of DEC
-  (XifengGuo/DEC-keras): ``VarianceScaling(1/3, fan_in, uniform)`` initialisation, zero biases, linear output,
-  SGD with lr 1 and momentum 0.9, batch 256. ``adam``: the library's default (Glorot initialisation, sigmoid
-  output, Adam 1e-3), the baseline of benchmarks/iic.py. ``--ae-noise 0.2`` makes it a denoising autoencoder
-  (masking noise, as the input dropout of DEC's original layer-wise pretraining).
-* ``dec``, ``idec``: :func:`unsuplab.dec.fit_dec` from that autoencoder (DEC; IDEC of Guo et al., 2017, with
-  gamma 0.1), P refreshed every 140 steps, stopped when under 0.1% of the labels change. Selecting either one
-  trains the autoencoder, and its row is shown (the start DEC must beat).
-* ``jule``: :func:`unsuplab.jule.fit_jule` (Yang, Parikh and Batra, 2016) with the authors' defaults.
-* ``iic``: ``run_iic`` of benchmarks/iic.py with that script's settings (its defaults: the CPU setting of lesson
-  15); ``--iic="..."`` passes iic.py options (with ``=``: the value starts with ``--``).
+* ``kmeans``, ``pca``: ``KMeansClustering``: k-means on pixels and PCA (50) + k-means.
+* ``ae``: ``AutoencoderKMeans`` of DEC's autoencoder (Xie et al., 2016), 784-500-500-2000-10 with ReLU, a linear
+  code and a mirrored decoder, trained end to end by the recipe ``--pretrain``, then k-means (20 restarts) on
+  the raw codes: the start of DEC and IDEC (their ``initial_labels``). ``sgd`` is the recipe of the common Keras
+  port of DEC (XifengGuo/DEC-keras): ``VarianceScaling(1/3, fan_in, uniform)`` initialisation, zero biases,
+  linear output, SGD with lr 1 and momentum 0.9, batch 256. ``adam``: the library's default (Glorot
+  initialisation, sigmoid output, Adam 1e-3), the baseline of benchmarks/iic.py. ``--ae-noise 0.2`` makes it a
+  denoising autoencoder (masking noise, as the input dropout of DEC's original layer-wise pretraining).
+* ``dec``, ``idec``: ``DECClustering`` (:func:`unsuplab.dec.fit_dec`) from that autoencoder (DEC; IDEC of Guo et
+  al., 2017, with gamma 0.1), P refreshed every 140 steps, stopped when under 0.1% of the labels change.
+  Selecting either one trains the autoencoder, and its row is shown (the start DEC must beat).
+* ``jule``: ``JULEClustering`` (:func:`unsuplab.jule.fit_jule`; Yang, Parikh and Batra, 2016), the authors'
+  defaults.
+* ``iic``: ``IICClustering`` built by ``iic_clusterer`` of benchmarks/iic.py with that script's settings (its
+  defaults: the CPU setting of lesson 15); ``--iic="..."`` passes iic.py options (with ``=``: the value starts
+  with ``--``).
 
 ``--time-limit`` caps each method's training per seed (``ae`` the pretraining, ``dec``/``idec`` the fine-tuning,
-checked at each refresh of P; ``jule``, ``iic`` as their own ``max_seconds``/``time_limit``): one number for all,
-or ``method=seconds`` pairs over the defaults. ``--size N`` (or ``--limit``) clusters N images drawn at random
-(``--sample-seed``) from train + test; the JULE rows note the final cluster sizes. Fast mode
+checked after every batch, ``iic`` after every epoch; ``jule`` goes to its final pass when the time is up): one
+number for all, or ``method=seconds`` pairs over the defaults. ``--size N`` (or ``--limit``) clusters N images
+drawn at random (``--sample-seed``) from train + test; the JULE rows note the final cluster sizes. Fast mode
 (``UNSUPLAB_FAST=1``): 500 images, one epoch or a few steps per method, seed 0, the table written to the
 temporary directory unless ``--out`` says otherwise.
 Writes ``<out>/clustering_<dataset>_<tag>.md`` (default out: benchmarks/results) with the command and machine.
@@ -51,7 +55,10 @@ from pathlib import Path
 import keras
 import numpy as np
 import report
-from iic import parse, run_iic
+from iic import iic_clusterer, parse
+
+from unsuplab import metrics
+from unsuplab.training import TimeLimit
 
 METHODS = ("kmeans", "pca", "ae", "dec", "idec", "jule", "iic")
 NAMES = {"kmeans": "k-means on pixels", "pca": "PCA (50) + k-means", "ae": "AE + k-means (DEC's start)",
@@ -65,22 +72,6 @@ PAPERS = [("kmeans", "0.572", "IIC Table 1 (Ji et al., 2019)"),
           ("idec", "0.881", "Guo et al., 2017"),
           ("jule", "0.964 (NMI 0.913)", "Yang et al., 2016, JULE-RC"),
           ("iic", "0.992", "Ji et al., 2019, Table 1")]
-
-
-class TimeUp(Exception):
-    """Raised from DEC's refresh hook when the method's time is up."""
-
-
-class Deadline(keras.callbacks.Callback):
-    """Stops ``fit`` after ``seconds`` (checked after every batch); ``hit`` says whether it did."""
-
-    def __init__(self, seconds):
-        super().__init__()
-        self.end, self.hit = time.monotonic() + seconds, False
-
-    def on_train_batch_end(self, batch, logs=None):
-        if time.monotonic() > self.end:
-            self.hit = self.model.stop_training = True
 
 
 def time_limits(text):
@@ -97,39 +88,47 @@ def time_limits(text):
     return limits
 
 
-def pretrain(args, x, seed, seconds):
-    """DEC's autoencoder trained by the recipe ``args.pretrain``; returns ``(autoencoder, note)``."""
-    from unsuplab.dec import build_dec_autoencoder
+def clusterer(method, args, iic_args, x, k, seed, fitted):
+    """The row ``method`` as a :mod:`unsuplab.clustering` clusterer: ``(clusterer, keyword arguments of its fit)``.
+    ``fitted``: the clusterers of this seed so far (DEC and IDEC start from the AE row's autoencoder and labels)."""
+    from unsuplab import clustering
+    from unsuplab.dec import build_dec_autoencoder, recipe_optimizer
 
-    keras.utils.set_random_seed(seed)
-    ae = build_dec_autoencoder(x.shape[1:], args.ae_code, recipe=args.pretrain, learning_rate=args.ae_lr,
-                               noise=args.ae_noise, seed=seed)
-    deadline = Deadline(seconds)
-    hist = ae.fit(x, x, epochs=args.ae_epochs, batch_size=args.ae_batch, verbose=0, callbacks=[deadline])
-    losses = hist.history["loss"]
-    note = f"{len(losses)} epochs{' (time limit)' if deadline.hit else ''}, final MSE {losses[-1]:.5f}"
-    return ae, note
+    if method in ("kmeans", "pca"):
+        return clustering.KMeansClustering(k, n_components=50 if method == "pca" else None, seed=seed), {}
+    if method == "ae":
+        keras.utils.set_random_seed(seed)
+        ae = build_dec_autoencoder(x.shape[1:], args.ae_code, recipe=args.pretrain, noise=args.ae_noise, seed=seed)
+        method = clustering.AutoencoderKMeans(ae, k, optimizer=recipe_optimizer(args.pretrain, args.ae_lr), seed=seed)
+        return method, dict(epochs=args.ae_epochs, batch_size=args.ae_batch)
+    if method in ("dec", "idec"):
+        start = fitted["ae"]
+        method = clustering.DECClustering(start.autoencoder, k, idec=method == "idec", gamma=0.1,
+                                          update_interval=args.dec_interval, seed=seed)
+        return method, dict(steps=args.dec_steps, initial_labels=start.labels_)
+    if method == "jule":
+        return clustering.JULEClustering(k, seed=seed), dict(epochs=args.jule_epochs, verbose=1)
+    return iic_clusterer(iic_args, x, k, seed)
 
 
-def run_dec(args, ae, x, k, seed, idec, seconds, start):
-    """DEC or IDEC from ``ae`` and the AE row's k-means labels ``start``, with a time limit; returns
-    ``(labels, start_labels, note)``."""
-    from unsuplab.dec import fit_dec
-
-    end, seen = time.monotonic() + seconds, []
-
-    def on_refresh(step, model, q, p):
-        seen.append((step, q.argmax(1)))
-        if time.monotonic() > end:
-            raise TimeUp
-
-    try:
-        _, history = fit_dec(ae, x, k, idec=idec, gamma=0.1, update_interval=args.dec_interval,
-                             max_steps=args.dec_steps, seed=seed, on_refresh=on_refresh, initial_labels=start)
-        why = "converged" if history.converged else "max steps"
-    except TimeUp:
-        why = "time limit"
-    return seen[-1][1], seen[0][1], f"{seen[-1][0]} steps ({why})"
+def note(name, method, history, limit, y):
+    """The notes cell of a row: how far training went and why it stopped."""
+    cut = " (time limit)" if limit.hit else ""
+    logs = history.history
+    if name in ("kmeans", "pca"):
+        return "10 restarts"
+    if name == "ae":
+        return f"{len(logs['loss'])} epochs{cut}, final MSE {logs['loss'][-1]:.5f}"
+    if name in ("dec", "idec"):
+        why = "converged" if method.converged_ else "time limit" if limit.hit else "max steps"
+        start = metrics.cluster_accuracy(method.initial_labels_, y)
+        return f"start {start:.4f}, {int(logs['step'][-1])} steps ({why})"
+    if name == "jule":
+        sizes = np.sort(np.bincount(method.labels_, minlength=method.n_clusters))
+        return (f"{int(logs['clusters'][0])} initial clusters, {logs['stage'].count('merge')} periods, "
+                f"{len(history.epoch_losses)} CNN epochs{' (time limit)' if history.stopped_by_time else ''}; "
+                f"cluster sizes {sizes.tolist()}, smallest {sizes[0] / len(method.labels_):.1%}")
+    return f"{len(logs['seconds'])} epochs{cut}, sub-head {method.model.best_subhead}"
 
 
 def quoted_iic(dataset):
@@ -141,17 +140,6 @@ def quoted_iic(dataset):
         if line.startswith("| IIC"):
             return path.name, [cell.strip() for cell in line.strip("|").split("|")]
     return None
-
-
-def run_jule(args, x, k, seed, seconds):
-    from unsuplab.jule import fit_jule
-
-    labels, hist = fit_jule(x, k, epochs_per_period=args.jule_epochs, seed=seed, max_seconds=seconds, verbose=1)
-    periods = hist.stage.count("merge")
-    sizes = np.sort(np.bincount(labels, minlength=k))
-    return labels, (f"{hist.clusters[0]} initial clusters, {periods} periods, {len(hist.epoch_loss)} CNN epochs"
-                    f"{' (time limit)' if hist.stopped_by_time else ''}; cluster sizes {sizes.tolist()}, "
-                    f"smallest {sizes[0] / len(labels):.1%}")
 
 
 def main(argv=None):
@@ -189,7 +177,7 @@ def main(argv=None):
     methods = [m for m in METHODS if m in methods]
     limits = time_limits(args.time_limit)
 
-    from unsuplab import clustering, config, datasets
+    from unsuplab import config, datasets
 
     fast = config.is_fast()
     seeds = [int(s) for s in (args.seeds or config.pick("0,1,2", "0")).split(",")]
@@ -288,45 +276,26 @@ def main(argv=None):
         return report.write(out / name, lines + ["", report.load_note()])
 
     def record(method, seed, labels, seconds, note, **extra):
-        s = clustering.scores(labels, y, k)
+        s = metrics.cluster_scores(labels, y, k)
         results[method].append(dict(seed=seed, seconds=seconds, note=note, **s, **extra))
         print(f"seed {seed} {NAMES[method]}: acc {s['acc']:.4f} nmi {s['nmi']:.4f} ari {s['ari']:.4f} "
               f"({seconds:.0f} s; {note})", flush=True)
         write()
 
+    iic_args.time_limit = limits["iic"]
     for seed in seeds:
-        if "kmeans" in methods:
+        fitted = {}
+        for m in methods:  # every method through the same three calls: build, fit, labels_
             t = time.perf_counter()
-            labels = clustering.kmeans_pixels(x, k, seed)
-            record("kmeans", seed, labels, time.perf_counter() - t, "10 restarts")
-        if "pca" in methods:
-            t = time.perf_counter()
-            labels = clustering.pca_kmeans(x, k, 50, seed)
-            record("pca", seed, labels, time.perf_counter() - t, "10 restarts")
-        if "ae" in methods:
-            t = time.perf_counter()
-            ae, note = pretrain(args, x, seed, limits["ae"])
-            ae_labels = clustering.kmeans(ae.encode(x).astype("float64"), k, seed, n_init=20)
-            record("ae", seed, ae_labels, time.perf_counter() - t, note)
-            for m in ("dec", "idec"):
-                if m in methods:
-                    t = time.perf_counter()
-                    labels, start, note = run_dec(args, ae, x, k, seed, m == "idec", limits[m], ae_labels)
-                    start_acc = clustering.cluster_accuracy(start, y)
-                    record(m, seed, labels, time.perf_counter() - t, f"start {start_acc:.4f}, {note}",
-                           start=start_acc)
-        if "jule" in methods:
-            t = time.perf_counter()
-            labels, note = run_jule(args, x, k, seed, limits["jule"])
-            record("jule", seed, labels, time.perf_counter() - t, note)
-        if "iic" in methods:
-            iic_args.time_limit = limits["iic"]
-            r = run_iic(iic_args, x, y, seed)
-            results["iic"].append(dict(seed=seed, acc=r["acc"], nmi=r["nmi"], ari=r["ari"], seconds=r["seconds"],
-                                       size_entropy=r["entropy"], collapsed=r["collapsed"],
-                                       note=f"{r['epochs']} epochs, sub-head {r['best']}"))
-            print(f"seed {seed} IIC: acc {r['acc']:.4f} ({r['seconds']:.0f} s)", flush=True)
-            write()
+            method, fit = clusterer(m, args, iic_args, x, k, seed, fitted)
+            limit = TimeLimit(limits.get(m))
+            history = method.fit(x, callbacks=[limit], **fit)
+            fitted[m] = method
+            extra = {}
+            if m in ("dec", "idec"):
+                extra["start"] = metrics.cluster_accuracy(method.initial_labels_, y)
+            record(m, seed, method.labels_, time.perf_counter() - t, note(m, method, history, limit, y),
+                   **extra)
     print(write())
     return results
 

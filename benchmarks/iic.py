@@ -71,38 +71,49 @@ def time_views(model, x, batch_size, steps=20):
     return (time.perf_counter() - t) / steps
 
 
+def iic_clusterer(args, x, k, seed):
+    """IIC with this script's settings, seeded: ``(clusterer, keyword arguments of its fit)``."""
+    import keras
+
+    from unsuplab.clustering import IICClustering
+    from unsuplab.iic import build_iic
+
+    keras.utils.set_random_seed(seed)
+    model = build_iic(x.shape[1:], n_clusters=k, n_overclusters=args.over * k, n_subheads=args.subheads,
+                      filters=args.channels, kernel_size=args.kernel, out_size=args.out_size,
+                      repeats=args.repeats, marginal_weight=args.marginal_weight, seed=seed)
+    method = IICClustering(model, learning_rate=args.lr, schedule=args.schedule, seed=seed)
+    return method, dict(epochs=args.epochs, batch_size=args.batch, time_limit=args.time_limit, verbose=1)
+
+
 def run_iic(args, x, y, seed):
     import keras
 
-    from unsuplab import clustering
-    from unsuplab.iic import build_iic, fit_iic
+    from unsuplab import metrics
 
-    keras.utils.set_random_seed(seed)
     k = int(y.max() + 1)
-    model = build_iic(x.shape[1:], n_clusters=k, n_overclusters=args.over * k, n_subheads=args.subheads,
-                      channels=args.channels, kernel_size=args.kernel, out_size=args.out_size,
-                      repeats=args.repeats, marginal_weight=args.marginal_weight, seed=seed)
+    method, fit = iic_clusterer(args, x, k, seed)
+    model = method.model
     curve = []
 
-    def on_epoch_end(epoch, m, hist):
+    def on_epoch_end(epoch, logs):
         if args.eval_every and (epoch + 1) % args.eval_every == 0:
-            probs = m.cluster_probabilities(x)
-            best = int(np.argmin(hist["main_subhead_losses"][-1]))
-            acc = clustering.cluster_accuracy(probs[:, best].argmax(-1), y)
-            curve.append((epoch + 1, hist["seconds"][-1], acc))
-            print(f"  seed {seed} epoch {epoch + 1}: {hist['seconds'][-1]:.0f} s, lowest-loss sub-head {best} "
+            probs = model.cluster_probabilities(x)
+            best = int(np.argmin(logs["main_subhead_losses"]))
+            acc = metrics.cluster_accuracy(probs[:, best].argmax(-1), y)
+            curve.append((epoch + 1, logs["seconds"], acc))
+            print(f"  seed {seed} epoch {epoch + 1}: {logs['seconds']:.0f} s, lowest-loss sub-head {best} "
                   f"acc {acc:.4f}", flush=True)
 
     t = time.perf_counter()
-    hist = fit_iic(model, x, epochs=args.epochs, batch_size=args.batch, learning_rate=args.lr,
-                   time_limit=args.time_limit, on_epoch_end=on_epoch_end, seed=seed, verbose=1)
+    hist = method.fit(x, callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)], **fit).history
     train_s = time.perf_counter() - t
     probs = model.cluster_probabilities(x)
-    accs = [clustering.cluster_accuracy(probs[:, j].argmax(-1), y) for j in range(model.n_subheads)]
+    accs = [metrics.cluster_accuracy(probs[:, j].argmax(-1), y) for j in range(model.n_subheads)]
     best = model.best_subhead  # lowest IIC loss on fresh pairs after training (fit_iic)
     last_epoch = int(np.argmin(hist["main_subhead_losses"][-1]))  # the old rule: last epoch's training loss
     assigned = probs[:, best].argmax(-1)
-    s = clustering.scores(assigned, y, k)
+    s = metrics.cluster_scores(assigned, y, k)
     epochs_run = len(hist["seconds"])
     pairs = epochs_run * len(args.schedule) * (len(x) // args.batch) * args.batch * args.repeats
     step_s = train_s / max(1, epochs_run * len(args.schedule) * (len(x) // args.batch))
@@ -116,7 +127,7 @@ def run_iic(args, x, y, seed):
 def run_baselines(args, x, y, seed, autoencoders=True):
     import keras
 
-    from unsuplab import clustering, models
+    from unsuplab import clustering, metrics, models
 
     k = int(y.max() + 1)
     rows = {}
@@ -125,8 +136,8 @@ def run_baselines(args, x, y, seed, autoencoders=True):
     t = time.perf_counter()
     rows["PCA (50) + k-means"] = (clustering.pca_kmeans(x, k, 50, seed), time.perf_counter() - t)
     # Autoencoders in the DEC shape (Xie et al., 2016): 784-500-500-2000-code, mirrored; codes standardised
-    # before k-means (clustering.autoencoder_kmeans). Dense/denoising: linear code; sparse: KL sigmoid code;
-    # VAE: the mean of q(z|x).
+    # before k-means (clustering.AutoencoderKMeans, standardize=True). Dense/denoising: linear code; sparse: KL
+    # sigmoid code; VAE: the mean of q(z|x).
     shape, hidden, code = x.shape[1:], (500, 500, 2000), args.ae_code
     builders = {
         "dense AE": lambda: models.build_dense_autoencoder(shape, code, hidden, code_activation="linear"),
@@ -143,11 +154,13 @@ def run_baselines(args, x, y, seed, autoencoders=True):
             ae = build()
             if isinstance(ae, models.VAE):
                 ae.compile(optimizer="adam")
-            assigned = clustering.autoencoder_kmeans(ae, x, k, epochs=args.ae_epochs, batch_size=256, seed=seed)
+            keras.utils.set_random_seed(seed)
+            assigned = clustering.AutoencoderKMeans(ae, k, standardize=True, n_init=10, seed=seed).fit_predict(
+                x, epochs=args.ae_epochs, batch_size=256)
             rows[f"{name} codes + k-means"] = (assigned, time.perf_counter() - t)
         except Exception as exc:  # report, do not hide
             print(f"{name}: failed ({type(exc).__name__}: {exc})", flush=True)
-    return {name: (clustering.scores(a, y, k), sec) for name, (a, sec) in rows.items()}
+    return {name: (metrics.cluster_scores(a, y, k), sec) for name, (a, sec) in rows.items()}
 
 
 def parser():

@@ -69,13 +69,14 @@ def run_iic(args, x_train, x_test, y_test, k, seed):
     model = build_iic_segmentation(1, k, seed=seed, **build)
     curve = []
 
-    def track(epoch, m, history):
+    def track(epoch, logs):
         if (epoch + 1) % 5 == 0:
-            acc = metrics.pixel_accuracy(m.assign(x_test), y_test)
-            curve.append((epoch + 1, history["seconds"][-1], acc))
+            acc = metrics.pixel_accuracy(model.assign(x_test), y_test)
+            curve.append((epoch + 1, logs["seconds"], acc))
 
     start = time.perf_counter()
-    history = fit_iic(model, x_train, seed=seed, on_epoch_end=track, select_size=32, **fit)
+    history = fit_iic(model, x_train, seed=seed, callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=track)],
+                      select_size=32, **fit).history
     seconds = time.perf_counter() - start
     maps = model.assign(x_test)
     return dict(acc=metrics.pixel_accuracy(maps, y_test), miou=metrics.mean_iou(maps, y_test), seconds=seconds,

@@ -53,7 +53,7 @@ def autoencoder_codes(kind, x_fit, x_all, epochs, seed):
     from unsuplab.models import build_conv_autoencoder, build_denoising_autoencoder, build_dense_autoencoder, build_vae
 
     if kind == "vae":
-        model = build_vae(x_fit.shape[1:], latent_dim=16, hidden=(512,), seed=seed)
+        model = build_vae(x_fit.shape[1:], code_size=16, hidden=(512,), seed=seed)
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
         model.fit(x_fit, epochs=epochs, batch_size=128, verbose=0)
         return np.asarray(model.encoder.predict(x_all, batch_size=512, verbose=0)[0])  # the means of q(z|x)

@@ -46,7 +46,7 @@ def ours(kind, corpus, epochs, seed, batch_size):
                                        window=SETTINGS["window"], negatives=SETTINGS["negatives"],
                                        sample=SETTINGS["sample"], learning_rate=RATE[kind],
                                        batch_size=batch_size, seed=seed)
-    return embeddings.word_vectors(model), vocab.words, report["seconds"], cpu_seconds() - cpu
+    return embeddings.word_vectors(model), vocab.words, report.history["seconds"][-1], cpu_seconds() - cpu
 
 
 def gensim(kind, sentences, epochs, seed, workers):

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from keras import layers, ops
 
-from unsuplab import baselines, degrade, lessontool, losses
+from unsuplab import baselines, degrade, lessontool, losses, metrics
 from unsuplab.layers import Sampling
 from unsuplab.models import build_dense_autoencoder, build_vae
 from unsuplab.selfsupervised import ContrastiveViews
@@ -45,7 +45,8 @@ def solution_cell(lesson, name, scope=None):
         exec(cell.source, scope)
         return scope
     scope = {"np": np, "ops": ops, "keras": keras, "layers": layers, "degrade": degrade, "baselines": baselines,
-             "losses": losses, "Sampling": Sampling, "build_vae": build_vae, "ContrastiveViews": ContrastiveViews,
+             "metrics": metrics, "losses": losses, "Sampling": Sampling, "build_vae": build_vae,
+             "ContrastiveViews": ContrastiveViews,
              "build_dense_autoencoder": build_dense_autoencoder, "x_train": DIGITS[:30], "x_test": DIGITS[30:],
              "SWEEP_EPOCHS": 1, "run": lambda model, x: model.predict(x, verbose=0)}
     exec(cell.source, scope)

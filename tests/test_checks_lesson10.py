@@ -59,7 +59,7 @@ def test_unet_colorizer_right():
     assert lesson10.unet_colorizer(_colorizer)
     assert lesson10.unet_colorizer(lambda shape: _colorizer(shape, strided=True, skip="add"))
     assert lesson10.unet_colorizer(lambda shape: _colorizer(shape, pools=3, skip="ops"))  # keras.ops.concatenate
-    assert lesson10.unet_colorizer(lambda shape: build_colorizer(width=4))  # the library's, which skips with L
+    assert lesson10.unet_colorizer(lambda shape: build_colorizer(filters=4))  # the library's, which skips with L
 
 
 def test_unet_colorizer_accepts_a_nested_encoder():

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from autodiff import gradient
 from keras import ops
+from sklearn.cluster import KMeans
 
 from unsuplab import dec
 from unsuplab.metrics import cluster_accuracy
@@ -50,8 +51,10 @@ def blobs():
 def fitted(blobs):
     ae, x, _ = blobs
     before = [w.copy() for w in ae.get_weights()]
-    runs = {idec: dec.fit_dec(ae, x, 2, idec=idec, update_interval=5, max_steps=40, batch_size=32)
-            for idec in (False, True)}
+    runs = {}
+    for idec in (False, True):
+        history = dec.fit_dec(ae, x, 2, idec=idec, update_interval=5, steps=40, batch_size=32)
+        runs[idec] = (history.model, history)
     return runs, before
 
 
@@ -149,25 +152,79 @@ def test_two_blobs_are_clustered(blobs, fitted):
 
 def test_stopping_rule_stops(fitted):
     runs, _ = fitted
-    for model, history in runs.values():
+    for idec, (model, history) in runs.items():
+        assert isinstance(history, keras.callbacks.History) and history.model is model
         assert history.converged  # the blobs never change label: stops at the first refresh after step 0
-        assert history.step == [0, 5] and history.label_change[-1] < 0.001
-        assert math.isnan(history.loss[0]) and np.isfinite(history.loss[1])
-        assert history.rows()[1] == (5, history.label_change[1], history.loss[1])
+        logs = history.history
+        assert history.epoch == [0, 1]  # one epoch a refresh of P
+        assert logs["step"] == [0, 5] and logs["label_change"][-1] < 0.001
+        assert math.isnan(logs["loss"][0]) and np.isfinite(logs["loss"][1])
+        want = {"step", "label_change", "loss", "kl"} | ({"reconstruction"} if idec else set())
+        assert set(logs) == want and all(len(values) == 2 for values in logs.values())
+        assert all(type(v) is float for values in logs.values() for v in values)  # Python floats, step too
 
 
-def test_without_tolerance_it_runs_to_max_steps(blobs):
+def test_without_tolerance_it_runs_to_steps(blobs):
     ae, x, _ = blobs
-    _, history = dec.fit_dec(ae, x, 2, update_interval=4, tol=0.0, max_steps=6, batch_size=32, n_init=2)
-    assert not history.converged and history.step == [0, 4, 6]
+    history = dec.fit_dec(ae, x, 2, update_interval=4, tol=0.0, steps=6, batch_size=32, n_init=2)
+    assert not history.converged and history.history["step"] == [0, 4, 6]
+
+
+def test_the_start_is_kmeans_on_the_codes(blobs):
+    """``history.initial_labels`` (argmax q at step 0) are k-means' labels on the pretrained codes: q is largest at
+    the nearest centroid, and the centroids are k-means' centres. Three clusters of two blobs: a partition that
+    depends on k-means' own draws."""
+    ae, x, _ = blobs
+    codes = dec.build_dec(ae, 3).encode(x).astype("float64")
+    for seed in (0, 1):
+        kmeans = KMeans(3, n_init=4, random_state=seed).fit(codes)
+        history = dec.fit_dec(ae, x, 3, steps=1, update_interval=1, n_init=4, seed=seed)
+        np.testing.assert_array_equal(history.initial_labels, kmeans.labels_)
+        assert history.initial_labels.dtype == np.int64
+        nearest = ((codes[:, None] - kmeans.cluster_centers_[None]) ** 2).sum(-1).argmin(1)
+        np.testing.assert_array_equal(history.initial_labels, nearest)
+        assert history.history["label_change"][0] == 0.0  # step 0 changes nothing from k-means
+
+
+class Refreshes(keras.callbacks.Callback):
+    """What a callback sees at each refresh of P: the epoch, the model, q of all x, and the logs."""
+
+    def __init__(self, x, stop_at=None):
+        super().__init__()
+        self.x, self.stop_at, self.seen = x, stop_at, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seen.append((epoch, self.model, self.model.cluster_probabilities(self.x), dict(logs)))
+        if epoch == self.stop_at:
+            self.model.stop_training = True
+
+
+def test_callbacks_run_at_each_refresh_and_can_stop(blobs):
+    ae, x, _ = blobs
+    refreshes = Refreshes(x, stop_at=2)
+    history = dec.fit_dec(ae, x, 2, update_interval=3, tol=0.0, steps=30, batch_size=32, n_init=2,
+                          callbacks=[refreshes])
+    assert [epoch for epoch, *_ in refreshes.seen] == history.epoch == [0, 1, 2]  # 11 refreshes without the stop
+    assert history.history["step"] == [0, 3, 6]
+    assert all(model is history.model and isinstance(model, dec.DEC) for _, model, _, _ in refreshes.seen)
+    for epoch, _, q, logs in refreshes.seen:
+        assert q.shape == (len(x), 2) and logs["step"] == history.history["step"][epoch]
+    np.testing.assert_array_equal(refreshes.seen[0][2].argmax(1), history.initial_labels)
+    np.testing.assert_allclose(refreshes.seen[-1][2], history.model.cluster_probabilities(x), atol=1e-6)  # none after
+
+
+def test_time_limit_zero_stops_at_the_first_refresh(blobs):
+    ae, x, _ = blobs
+    history = dec.fit_dec(ae, x, 2, update_interval=3, tol=0.0, steps=30, batch_size=32, n_init=2, time_limit=0)
+    assert history.history["step"] == [0] and not history.converged
 
 
 def test_idec_loss_is_reconstruction_plus_gamma_kl(blobs, fitted):
     _, x, _ = blobs
     runs, _ = fitted
-    assert all(math.isnan(v) for v in runs[False][1].reconstruction)
+    assert "reconstruction" not in runs[False][1].history  # DEC has no reconstruction term to log
     model, history = runs[True]
-    assert np.isfinite(history.reconstruction[-1])
+    assert np.isfinite(history.history["reconstruction"][-1]) and math.isnan(history.history["reconstruction"][0])
     p = ops.convert_to_numpy(dec.target_distribution(model.cluster_probabilities(x)))
     logs = model.train_on_batch(x[:32], p[:32], return_dict=True)
     np.testing.assert_allclose(logs["loss"], logs["reconstruction"] + model.gamma * logs["kl"], rtol=1e-4)
@@ -215,14 +272,19 @@ def test_corruption_is_off_while_clustering(blobs):
     ({"tol": -0.1}, ValueError, "tol"),
     ({"update_interval": 0}, ValueError, "update_interval"),
     ({"update_interval": 1.5}, TypeError, "update_interval"),
-    ({"max_steps": 0}, ValueError, "max_steps"),
+    ({"steps": 0}, ValueError, "steps"),
     ({"batch_size": 0}, ValueError, "batch_size"),
     ({"optimizer": "nonsense"}, ValueError, "optimizer"),
-    ({"on_refresh": 3}, TypeError, "on_refresh"),
+    ({"callbacks": 3}, TypeError, "callbacks"),
+    ({"callbacks": keras.callbacks.History()}, TypeError, "callbacks"),  # one callback, not a list
+    ({"callbacks": [lambda epoch, logs: None]}, TypeError, "callbacks"),
+    ({"time_limit": -1}, ValueError, "time_limit"),
+    ({"max_steps": 1}, TypeError, "max_steps"),  # the old names are gone
+    ({"on_refresh": print}, TypeError, "on_refresh"),
 ])
 def test_bad_arguments_are_named(blobs, kwargs, error, words):
     ae, x, _ = blobs
-    kwargs = {"n_clusters": 2, "max_steps": 1, "n_init": 1, **kwargs}
+    kwargs = {"n_clusters": 2, "steps": 1, "n_init": 1, **kwargs}
     with pytest.raises(error, match=words):
         dec.fit_dec(ae, x, **kwargs)
 
@@ -238,7 +300,7 @@ def test_bad_arguments_are_named(blobs, kwargs, error, words):
 def test_bad_data_is_named(blobs, make, words):
     ae, x, _ = blobs
     with pytest.raises((ValueError, TypeError), match=words):
-        dec.fit_dec(ae, make(x), 2, max_steps=1, n_init=1)
+        dec.fit_dec(ae, make(x), 2, steps=1, n_init=1)
 
 
 def test_bad_models_and_arrays(blobs, fitted):

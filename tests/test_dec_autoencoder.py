@@ -1,4 +1,5 @@
-"""unsuplab.dec.build_dec_autoencoder: DEC's d-500-500-2000-10 autoencoder and its two training recipes."""
+"""unsuplab.dec.build_dec_autoencoder: DEC's d-500-500-2000-10 autoencoder (not compiled) and its two recipes, whose
+optimisers come from unsuplab.dec.recipe_optimizer."""
 
 import keras
 import numpy as np
@@ -25,9 +26,12 @@ def test_default_shape_is_decs():
 
 def test_sgd_recipe_scaled_uniform_kernels_zero_biases():
     ae = dec.build_dec_autoencoder((8, 8, 1), code_size=3, hidden=(40, 30), seed=1)
-    assert ae.compiled and isinstance(ae.optimizer, keras.optimizers.SGD)
-    assert float(ae.optimizer.learning_rate) == pytest.approx(1.0)
-    assert float(ae.optimizer.momentum) == pytest.approx(0.9)
+    assert not ae.compiled  # the builder leaves compiling to its caller
+    optimizer = dec.recipe_optimizer("sgd")
+    assert isinstance(optimizer, keras.optimizers.SGD) and optimizer is not dec.recipe_optimizer("sgd")  # a new one
+    assert float(optimizer.learning_rate) == pytest.approx(1.0)
+    assert float(optimizer.momentum) == pytest.approx(0.9)
+    assert isinstance(dec.recipe_optimizer(), keras.optimizers.SGD)  # "sgd" is the default recipe
     layers = dense_layers(ae.encoder) + dense_layers(ae.decoder)
     assert layers[-1].activation is keras.activations.linear  # linear output in this recipe
     for layer in layers:
@@ -49,11 +53,17 @@ def test_seed_fixes_the_weights():
 
 def test_adam_recipe_and_learning_rate():
     ae = dec.build_dec_autoencoder((8, 8, 1), code_size=3, hidden=(20,), recipe="adam")
-    assert isinstance(ae.optimizer, keras.optimizers.Adam)
-    assert float(ae.optimizer.learning_rate) == pytest.approx(1e-3)
+    assert not ae.compiled
+    optimizer = dec.recipe_optimizer("adam")
+    assert isinstance(optimizer, keras.optimizers.Adam)
+    assert float(optimizer.learning_rate) == pytest.approx(1e-3)
     assert dense_layers(ae.decoder)[-1].activation is keras.activations.sigmoid
-    ae = dec.build_dec_autoencoder((8, 8, 1), code_size=3, hidden=(20,), learning_rate=0.1)
-    assert float(ae.optimizer.learning_rate) == pytest.approx(0.1)
+    sgd = dec.recipe_optimizer("sgd", learning_rate=0.1)
+    assert isinstance(sgd, keras.optimizers.SGD) and float(sgd.learning_rate) == pytest.approx(0.1)
+    assert float(sgd.momentum) == pytest.approx(0.9)
+    assert float(dec.recipe_optimizer("adam", 0.01).learning_rate) == pytest.approx(0.01)
+    ae.compile(optimizer=dec.recipe_optimizer("adam"), loss="mse")  # the old compiled model, by hand
+    assert ae.compiled and isinstance(ae.optimizer, keras.optimizers.Adam) and ae.loss == "mse"
 
 
 def test_noise_makes_a_denoising_autoencoder():
@@ -69,7 +79,7 @@ def test_noise_makes_a_denoising_autoencoder():
     ({"noise": 1.0}, ValueError),
     ({"noise": -0.1}, ValueError),
     ({"noise": "much"}, TypeError),
-    ({"learning_rate": 0}, ValueError),
+    ({"learning_rate": 0.1}, TypeError),  # the learning rate belongs to recipe_optimizer now
     ({"code_size": 0}, ValueError),
 ])
 def test_bad_arguments_raise(kwargs, error):
@@ -77,13 +87,27 @@ def test_bad_arguments_raise(kwargs, error):
         dec.build_dec_autoencoder((8, 8, 1), hidden=(20,), **kwargs)
 
 
+@pytest.mark.parametrize("args, error, words", [
+    (("rmsprop",), ValueError, "recipe"),
+    (("sgd", 0), ValueError, "learning_rate"),
+    (("adam", 0), ValueError, "learning_rate"),
+    (("sgd", -0.1), ValueError, "learning_rate"),
+    (("adam", float("inf")), ValueError, "learning_rate"),
+    (("sgd", "fast"), TypeError, "learning_rate"),
+])
+def test_bad_recipe_optimizer_arguments_are_named(args, error, words):
+    with pytest.raises(error, match=words):
+        dec.recipe_optimizer(*args)
+
+
 def test_trains_and_starts_dec():
     rng = np.random.default_rng(0)
     x = np.concatenate([rng.uniform(0.0, 0.3, (40, 8, 8, 1)), rng.uniform(0.7, 1.0, (40, 8, 8, 1))])
     x = x.astype("float32")
     keras.utils.set_random_seed(0)
-    ae = dec.build_dec_autoencoder((8, 8, 1), code_size=2, hidden=(16,), learning_rate=0.05, seed=0)
+    ae = dec.build_dec_autoencoder((8, 8, 1), code_size=2, hidden=(16,), seed=0)
+    ae.compile(optimizer=dec.recipe_optimizer("sgd", 0.05), loss="mse")  # what the builder did with learning_rate
     losses = ae.fit(x, x, epochs=5, batch_size=16, verbose=0).history["loss"]
     assert np.all(np.isfinite(losses)) and losses[-1] < losses[0]
-    model, history = dec.fit_dec(ae, x, 2, update_interval=3, max_steps=6, batch_size=16)
-    assert model.assign(x).shape == (80,) and history.step[0] == 0
+    history = dec.fit_dec(ae, x, 2, update_interval=3, steps=6, batch_size=16)
+    assert history.model.assign(x).shape == (80,) and history.history["step"][0] == 0

@@ -29,11 +29,12 @@ class OwnLayer(keras.layers.Layer):
 def test_fit_dec_trains_the_layer_it_is_given(blobs):  # noqa: F811 (the imported fixture)
     ae, x, _ = blobs
     layer = OwnLayer(2, name="own")
-    model, history = dec.fit_dec(ae, x, 2, update_interval=5, max_steps=20, batch_size=32, clustering=layer)
+    history = dec.fit_dec(ae, x, 2, update_interval=5, steps=20, batch_size=32, clustering=layer)
+    model = history.model
     assert model.clustering is layer and model.n_clusters == 2
     kmeans = np.stack([model.encode(x)[history.initial_labels == j].mean(0) for j in range(2)])
     assert not np.allclose(model.centroids, 0)  # set from k-means, then trained
-    assert history.step[-1] > 0 and not np.allclose(model.centroids, kmeans, atol=1e-7)
+    assert history.history["step"][-1] > 0 and not np.allclose(model.centroids, kmeans, atol=1e-7)
     q = model.cluster_probabilities(x)
     np.testing.assert_allclose(q, ops.convert_to_numpy(dec.soft_assignment(model.encode(x), model.centroids)),
                                rtol=1e-4, atol=1e-6)
@@ -48,4 +49,4 @@ def test_fit_dec_trains_the_layer_it_is_given(blobs):  # noqa: F811 (the importe
 def test_a_layer_fit_dec_cannot_train_is_named(blobs, layer, words):  # noqa: F811
     ae, x, _ = blobs
     with pytest.raises((ValueError, TypeError), match=words):
-        dec.fit_dec(ae, x, 2, max_steps=2, clustering=layer)
+        dec.fit_dec(ae, x, 2, steps=2, clustering=layer)

@@ -19,14 +19,28 @@ def blobs():
     return ae, x.astype("float32"), np.repeat([0, 1], 40)
 
 
+class SeenAssignments(keras.callbacks.Callback):
+    """Records argmax q of all of ``x`` at each refresh (q from ``self.model``, the DEC being trained)."""
+
+    def __init__(self, x):
+        super().__init__()
+        self.x, self.seen = x, []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seen.append(self.model.cluster_probabilities(self.x).argmax(1))
+
+
 def test_start_is_the_given_labels_and_centroids_their_means(blobs):
     ae, x, y = blobs
     start = 1 - y  # any labelling: here the true one, named the other way round
-    seen = []
-    model, history = dec.fit_dec(ae, x, 2, max_steps=1, update_interval=1, initial_labels=start,
-                                 on_refresh=lambda step, m, q, p: seen.append(q.argmax(1)))
+    seen = SeenAssignments(x)
+    history = dec.fit_dec(ae, x, 2, steps=1, update_interval=1, initial_labels=start, callbacks=[seen])
+    model = history.model
     np.testing.assert_array_equal(history.initial_labels, start)
-    np.testing.assert_array_equal(seen[0], start)  # step 0: every point nearest its own cluster's mean
+    np.testing.assert_array_equal(seen.seen[0], start)  # step 0: every point nearest its own cluster's mean
+    assert len(seen.seen) == 2 and history.history["step"] == [0, 1]
+    means = np.stack([model.encode(x)[start == j].mean(0) for j in range(2)])
+    assert np.all(np.linalg.norm(model.centroids - means, axis=1) < 0.5)  # one step from the means
     codes = ae.encode(x)
     np.testing.assert_allclose(dec.build_dec(ae, 2).encode(x), codes, atol=1e-5)
 
@@ -40,4 +54,4 @@ def test_start_is_the_given_labels_and_centroids_their_means(blobs):
 def test_bad_initial_labels_are_named(blobs, labels, words):
     ae, x, y = blobs
     with pytest.raises(ValueError, match=words):
-        dec.fit_dec(ae, x, 2, max_steps=1, initial_labels=labels(y))
+        dec.fit_dec(ae, x, 2, steps=1, initial_labels=labels(y))

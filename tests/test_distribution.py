@@ -49,10 +49,10 @@ IIC = textwrap.dedent("""
 
     def train():
         keras.utils.set_random_seed(0)
-        model = build_iic((16, 16, 1), n_clusters=3, n_overclusters=6, n_subheads=2, channels=(4,), out_size=12,
+        model = build_iic((16, 16, 1), n_clusters=3, n_overclusters=6, n_subheads=2, filters=(4,), out_size=12,
                           repeats=2, seed=0)
         history = fit_iic(model, x, epochs=2, batch_size=16, learning_rate=1e-2, seed=0, select_size=48)
-        return history["main_loss"]
+        return history.history["main_loss"]
 """)
 
 

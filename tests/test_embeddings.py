@@ -228,10 +228,13 @@ def test_train_word2vec_runs_and_reports():
     ids, sentence_ids = vocab.encode(sentences)
     for kind, build in (("skipgram", emb.build_skipgram), ("cbow", emb.build_cbow)):
         model = build(len(vocab), 4)
-        report = emb.train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=2, window=2, negatives=2,
-                                    sample=0, batch_size=64)
+        history = emb.train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=2, window=2, negatives=2,
+                                     sample=0, batch_size=64)
+        report = history.history
+        assert isinstance(history, keras.callbacks.History) and history.model is model
         assert len(report["loss"]) == 2 and all(math.isfinite(v) for v in report["loss"])
-        assert report["loss"][1] < report["loss"][0] and report["words_per_second"] > 0
+        assert report["loss"][1] < report["loss"][0] and report["words_per_second"][-1] > 0
+        assert report["examples"][0] > 0 and report["seconds"][1] >= report["seconds"][0]
         rate = model.optimizer.learning_rate  # word2vec's schedule: 0.025 per example, falling linearly
         assert isinstance(model.optimizer, keras.optimizers.SGD) and float(to_np(rate)) < 0.025 * 64 / 2
 

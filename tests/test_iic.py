@@ -6,9 +6,10 @@ import keras
 import numpy as np
 import pytest
 from autodiff import gradient
+from epoch_recorder import Recorder
 from keras import ops
 
-from unsuplab import clustering
+from unsuplab import metrics
 from unsuplab.iic import PairViews, build_iic, fit_iic, iic_loss, joint_distribution, mutual_information
 from unsuplab.iic.model import subhead_losses
 from unsuplab.iic.transforms import affine_rows, centre_view, warp
@@ -147,7 +148,7 @@ def trained():
     for i, c in enumerate(y):
         r = 2 if c == 0 else 10
         x[i, r:r + 8, r:r + 8] = 1.0
-    model = build_iic((SIDE, SIDE, 1), n_clusters=2, n_overclusters=4, n_subheads=2, channels=(4, 8),
+    model = build_iic((SIDE, SIDE, 1), n_clusters=2, n_overclusters=4, n_subheads=2, filters=(4, 8),
                       out_size=OUT, repeats=2, seed=0, rotation=5.0, shear=0.0, crop_x=(0.8, 0.8),
                       crop_g=(0.7, 0.9))
     hist = fit_iic(model, x, epochs=3, batch_size=32, learning_rate=1e-2)
@@ -181,13 +182,19 @@ def test_model_shapes_and_bad_input(trained):
 
 
 def test_training_lowers_loss_and_round_trips(trained, tmp_path):
-    model, hist, x, y = trained
+    model, history, x, y = trained
+    assert isinstance(history, keras.callbacks.History) and history.model is model
+    hist = history.history
+    assert set(hist) == {"main_loss", "over_loss", "main_subhead_losses", "seconds"} and history.epoch == [0, 1, 2]
+    assert all(len(values) == 3 for values in hist.values())  # one value an epoch
     assert hist["main_loss"][-1] < hist["main_loss"][0]
-    assert len(hist["main_subhead_losses"]) == 6 and 0 <= hist["best_subhead"] < 2  # main head twice an epoch
+    assert all(len(losses) == 2 and np.all(np.isfinite(losses)) for losses in hist["main_subhead_losses"])
+    assert 0 <= model.best_subhead < 2  # (per epoch: the sub-head losses of its last pass of the main head)
     assert hist["main_loss"][-1] < -0.5  # sum over 2 sub-heads; -2 ln 2 = -1.39 is two balanced, consistent clusters
-    assert len(hist["selection_losses"]) == 2
-    assert hist["best_subhead"] == int(np.argmin(hist["selection_losses"]))  # chosen on fresh pairs
-    assert clustering.cluster_accuracy(model.assign(x), y) >= 0.9  # the two square positions are found
+    assert np.all(np.isfinite(hist["over_loss"])) and np.all(np.diff(hist["seconds"]) > 0)
+    assert isinstance(model.selection_losses, np.ndarray) and model.selection_losses.shape == (2,)
+    assert model.best_subhead == int(np.argmin(model.selection_losses))  # chosen on fresh pairs
+    assert metrics.cluster_accuracy(model.assign(x), y) >= 0.9  # the two square positions are found
     path = tmp_path / "iic.keras"
     model.save(path)
     again = keras.saving.load_model(path)
@@ -226,13 +233,48 @@ def test_custom_loss_fn_is_trained(trained):
         return iic_loss(p, q, marginal_weight=marginal_weight)
 
     clone = type(model).from_config(model.get_config())
-    hist = fit_iic(clone, x, epochs=1, batch_size=32, learning_rate=1e-3, schedule=("main",), loss_fn=my_loss)
-    assert calls and np.isfinite(hist["main_loss"][0])
+    history = fit_iic(clone, x, epochs=1, batch_size=32, learning_rate=1e-3, schedule=("main",), loss_fn=my_loss)
+    assert calls and np.isfinite(history.history["main_loss"][0])
+    assert np.isnan(history.history["over_loss"][0])  # the schedule has no "over" pass
+
+
+@pytest.fixture(scope="module")
+def fresh(trained):
+    """An untrained copy of the trained model's architecture, shared by the callback tests (one compile)."""
+    model, _, x, _ = trained
+    return type(model).from_config(model.get_config()), x
+
+
+def test_callbacks_see_each_epoch_and_can_stop(fresh):
+    clone, x = fresh
+    epochs = Recorder(stop_at=1)
+    history = fit_iic(clone, x, epochs=4, batch_size=32, learning_rate=1e-3, schedule=("main",), callbacks=[epochs],
+                      select_size=64)
+    assert history.epoch == [epoch for epoch, _, _ in epochs.seen] == [0, 1]  # stopped after the second of 4
+    assert all(seen is clone for _, seen, _ in epochs.seen)
+    for epoch, _, logs in epochs.seen:
+        assert set(logs) == {"main_loss", "over_loss", "main_subhead_losses", "seconds"}
+        assert logs["main_loss"] == history.history["main_loss"][epoch] and len(logs["main_subhead_losses"]) == 2
+    assert clone.selection_losses.shape == (2,)  # the sub-head is still chosen after a stop
+    assert clone.best_subhead == int(np.argmin(clone.selection_losses))
+
+
+def test_time_limit_stops_after_the_epoch_that_passes_it(fresh):
+    clone, x = fresh
+    history = fit_iic(clone, x, epochs=5, batch_size=32, learning_rate=1e-3, schedule=("main",), time_limit=0,
+                      select_size=64)
+    assert history.epoch == [0] and len(history.history["seconds"]) == 1  # the first epoch ends past the budget
+    with pytest.raises(TypeError, match="`callbacks`"):
+        fit_iic(clone, x, epochs=1, batch_size=32, callbacks=Recorder())
+    with pytest.raises(TypeError, match="on_epoch_end"):  # the old hook is gone
+        fit_iic(clone, x, epochs=1, batch_size=32, on_epoch_end=lambda epoch, model, history: None)
+    with pytest.raises(ValueError, match="time_limit"):
+        fit_iic(clone, x, epochs=1, batch_size=32, time_limit=-1)
 
 
 @pytest.mark.parametrize("call, match", [
     (lambda m, x: fit_iic(m, np.zeros((64, SIDE + 4, SIDE + 4, 1), "float32")), "shape the model was built for"),
-    (lambda m, x: fit_iic(build_iic((SIDE, SIDE, 1), n_clusters=2, n_overclusters=0, n_subheads=1, channels=(2,),
+    (lambda m, x: fit_iic(build_iic((SIDE, SIDE, 1), n_clusters=2, n_overclusters=0, n_subheads=1, filters=(2,),
                                     out_size=OUT, repeats=1), x), "n_overclusters=0"),
     (lambda m, x: fit_iic(m, x, schedule=()), "schedule"),
     (lambda m, x: fit_iic(m, x, schedule="main"), "schedule"),
@@ -242,8 +284,8 @@ def test_custom_loss_fn_is_trained(trained):
     (lambda m, x: m.assign(x, subhead=7), "subhead"),
     (lambda m, x: m.assign(x, subhead=-1), "subhead"),
     (lambda m, x: m.joint_matrix(x[:32], subhead=2), "subhead"),
-    (lambda m, x: build_iic(channels=4), "channels"),
-    (lambda m, x: build_iic(channels=()), "channels"),
+    (lambda m, x: build_iic(filters=4), "filters"),
+    (lambda m, x: build_iic(filters=()), "filters"),
 ])
 def test_bad_input_is_named(trained, call, match):
     model, _, x, _ = trained
@@ -253,5 +295,5 @@ def test_bad_input_is_named(trained, call, match):
 
 def test_numpy_integer_sizes_are_accepted():
     model = build_iic((np.int64(SIDE), np.int64(SIDE), np.int64(1)), n_clusters=np.int64(2), n_overclusters=0,
-                      n_subheads=np.int64(1), channels=(np.int64(2),), out_size=np.int64(OUT), repeats=np.int64(1))
+                      n_subheads=np.int64(1), filters=(np.int64(2),), out_size=np.int64(OUT), repeats=np.int64(1))
     assert model.image_shape == (SIDE, SIDE, 1) and model.n_clusters == 2

@@ -164,7 +164,9 @@ def test_model_shapes_and_fit_history(trained):
     assert model.cluster_probabilities(np.zeros((4, 24, 8, 1), "float32")).shape == (4, 2, 24, 8, 2)  # any size
     labels = model.assign(x)
     assert labels.shape == (8, 16, 16) and labels.dtype.kind == "i"
-    assert np.all(np.isfinite(history["main_loss"])) and len(history["selection_losses"]) == 2
+    assert isinstance(history, keras.callbacks.History) and history.epoch == [0, 1]
+    assert np.all(np.isfinite(history.history["main_loss"])) and len(history.history["main_loss"]) == 2
+    assert model.selection_losses.shape == (2,) and model.best_subhead == int(np.argmin(model.selection_losses))
     J = model.joint_matrix(x)
     assert J.shape == (3, 3, 2, 2)
     np.testing.assert_allclose(J.sum((-2, -1)), 1.0, atol=1e-5)
@@ -196,7 +198,7 @@ def test_a_custom_segmentation_loss_is_the_one_trained(trained):
     clone.set_weights(model.get_weights())
     before = [np_(w).copy() for w in clone.trunk.weights]
     history = fit_iic(clone, x, epochs=1, batch_size=4, learning_rate=1e-2, schedule=("main",), loss_fn=my_loss)
-    assert calls and calls[0] == ((6, 6, 2), 1, (6, 6), 1.0) and np.isfinite(history["main_loss"][0])
+    assert calls and calls[0] == ((6, 6, 2), 1, (6, 6), 1.0) and np.isfinite(history.history["main_loss"][0])
     assert any(not np.allclose(np_(w), b) for w, b in zip(clone.trunk.weights, before))
     assert clone.trainer("main").loss_fn is my_loss and model.trainer("main").loss_fn is segmentation_loss
 
@@ -250,7 +252,24 @@ def test_bad_images_are_named(trained):
         model.assign(np.zeros((2, 15, 16, 1), "float32"))
     with pytest.raises(ValueError, match="channels"):
         model.assign(np.zeros((2, 16, 16, 3), "float32"))
-    with pytest.raises(ValueError, match="larger than the images"):
+    with pytest.raises(ValueError, match=r"too small to train on.*needs 16 pixels"):
         fit_iic(model, np.zeros((8, 14, 14, 1), "float32"), epochs=1, batch_size=4)  # 12 + 2 x 2 > 14
+    assert model.get_weights() and model.assign(x).shape == x.shape[:3]  # refused before training: still usable
     with pytest.raises(ValueError, match="subhead"):
         model.assign(x, subhead=2)
+
+
+def test_iic_clustering_of_a_segmentation_model_labels_every_pixel(trained):
+    """clustering.IICClustering takes the per-pixel model too (issue 25): ``labels_`` are per pixel."""
+    from unsuplab.clustering import IICClustering
+
+    _, x, _ = trained
+    # a model of its own: on JAX, test_bad_images_are_named's refused fit_iic leaves the fixture's variables unset
+    clone = build_iic_segmentation(1, 2, 0, n_subheads=2, blocks=(4, "M", 8), out_size=12, shift=2, seed=0)
+    method = IICClustering(clone, learning_rate=1e-2, schedule=("main",), select_size=8)
+    history = method.fit(x, epochs=1, batch_size=4)
+    assert isinstance(history, keras.callbacks.History) and history.epoch == [0] and history.model is clone
+    assert method.labels_.shape == (8, 16, 16) and method.labels_.dtype == np.int64
+    np.testing.assert_array_equal(method.predict(x), method.labels_)
+    np.testing.assert_array_equal(method.labels_, clone.assign(x))
+    assert method.cluster_probabilities(x).shape == (8, 16, 16, 2)

@@ -10,7 +10,7 @@ from unsuplab.models import build_colorizer, build_inpainter, build_super_resolv
 
 
 def test_colorizer_shapes_any_size_and_round_trip(tmp_path):
-    model = build_colorizer(width=4)
+    model = build_colorizer(filters=4)
     for hw in [(8, 8), (12, 20)]:
         out = model.predict(np.zeros((2, *hw, 1), "float32"), verbose=0)
         assert out.shape == (2, *hw, 2) and np.all(np.abs(out) <= 1)
@@ -25,7 +25,7 @@ def test_untrained_super_resolver_is_bicubic_and_learns(tmp_path):
     x, _ = datasets.photo_patches(24, 256, "train", seed=0)
     low = degrade.downsample(x, 3)
     up = degrade.bicubic_upsample(low, 3)
-    model = build_super_resolver(3, width=8)
+    model = build_super_resolver(3, filters=8)
     np.testing.assert_allclose(model.predict([low, up], verbose=0), up, atol=1e-6)  # T starts at zero
     bicubic_mse = float(np.mean((up - x) ** 2))
     model.compile(keras.optimizers.Adam(1e-3), "mse")
@@ -38,16 +38,16 @@ def test_untrained_super_resolver_is_bicubic_and_learns(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, match", [({"factor": 1}, "factor"), ({"factor": 2.0}, "factor"),
-                                           ({"factor": 2, "width": 0}, "width"),
+                                           ({"factor": 2, "filters": 0}, "filters"),
                                            ({"factor": 2, "channels": 0}, "channels")])
 def test_super_resolver_bad_arguments(kwargs, match):
     with pytest.raises((TypeError, ValueError), match=match):
         build_super_resolver(**kwargs)
 
 
-def test_colorizer_bad_width():
-    with pytest.raises(ValueError, match="width"):
-        build_colorizer(width=0)
+def test_colorizer_bad_filters():
+    with pytest.raises(ValueError, match="filters"):
+        build_colorizer(filters=0)
 
 
 def test_inpainter_keeps_known_pixels_fills_the_hole_and_round_trips(tmp_path):

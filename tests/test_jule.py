@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 from autodiff import gradient
+from epoch_recorder import Recorder
 from keras import ops
 from scipy import sparse
 
@@ -40,8 +41,8 @@ def fitted():
     x, y = feature_blobs()
     encoder = dense_encoder()
     before = [w.copy() for w in encoder.get_weights()]
-    labels, history = jule.fit_jule(x, 3, encoder=encoder, ks=10, epochs_per_period=2, batch_size=60, seed=0)
-    return x, y, encoder, before, labels, history
+    history = jule.fit_jule(x, 3, encoder=encoder, ks=10, epochs_per_period=2, batch_size=60, seed=0)
+    return x, y, encoder, before, history.labels, history
 
 
 # ----------------------------------------------------------------------------- the sample graph
@@ -217,19 +218,29 @@ def test_default_cnn_is_the_authors_mnist_network():
 
 def test_fit_jule_recovers_three_blobs(fitted):
     x, y, _, _, labels, history = fitted
+    assert isinstance(history, keras.callbacks.History)
     assert labels.shape == (len(x),) and labels.dtype == np.int64 and set(labels) == {0, 1, 2}
     assert cluster_accuracy(labels, y) > 0.95
-    assert history.stage[0] == "initial" and history.stage[-1] == "final" and history.clusters[-1] == 3
-    assert all(s == "merge" for s in history.stage[1:-1]) and len(history.stage) >= 3
-    periods = history.clusters[:-1]
+    steps = history.history
+    assert set(steps) == {"stage", "clusters", "merges", "epochs", "loss", "seconds"}
+    assert history.epoch == list(range(len(steps["stage"]))) and all(len(v) == len(history.epoch)
+                                                                     for v in steps.values())
+    assert steps["stage"][0] == "initial" and steps["stage"][-1] == "final" and steps["clusters"][-1] == 3
+    assert all(s == "merge" for s in steps["stage"][1:-1]) and len(steps["stage"]) >= 3
+    periods = steps["clusters"][:-1]
     assert all(a > b for a, b in zip(periods, periods[1:]))  # every period merges
-    for before, after, merges in zip(periods, periods[1:], history.merges[1:-1]):
+    for before, after, merges in zip(periods, periods[1:], steps["merges"][1:-1]):
         assert merges == min(math.ceil(0.9 * before), before - 3) and after == before - merges
-    assert math.isnan(history.loss[0]) and all(np.isfinite(history.loss[1:-1]))
-    assert history.epochs[1:-1] == [2] * (len(history.stage) - 2) and len(history.epoch_loss) == sum(history.epochs)
-    assert np.all(np.diff(history.seconds) >= 0) and not history.stopped_by_time
-    np.testing.assert_array_equal(history.labels[-1], labels)
-    assert history.rows()[0] == ("initial", history.clusters[0], 0, 0, history.loss[0], history.seconds[0])
+    assert math.isnan(steps["loss"][0]) and all(np.isfinite(steps["loss"][1:-1]))
+    assert steps["epochs"][1:-1] == [2] * (len(steps["stage"]) - 2)
+    assert len(history.epoch_losses) == sum(steps["epochs"])
+    assert np.all(np.diff(steps["seconds"]) >= 0) and not history.stopped_by_time
+    assert len(history.step_labels) == len(history.epoch)
+    np.testing.assert_array_equal(history.step_labels[-1], labels)
+    assert [int(v.max()) + 1 for v in history.step_labels] == steps["clusters"]  # the labels after each step
+    assert (steps["stage"][0], steps["clusters"][0], steps["merges"][0], steps["epochs"][0]) == (
+        "initial", history.step_labels[0].max() + 1, 0, 0)  # the first step: the chains on the inputs
+    assert all(type(v) is float for key in ("clusters", "merges", "epochs", "loss", "seconds") for v in steps[key])
 
 
 def test_the_encoder_is_copied_and_the_model_round_trips(fitted, tmp_path):
@@ -250,22 +261,69 @@ def test_final_pass_leaves_no_tiny_cluster_for_outliers():
     outliers = np.array([[0.0, 3.5], [0.05, 3.5], [6.0, -3.5], [6.05, -3.5]])
     x = np.concatenate([centres + rng.normal(0.0, 0.7, centres.shape), outliers])
     x = np.concatenate([x, np.full((len(x), 1), 20.0)], axis=1)  # (fit_jule scales to unit length: ~ the plane)
-    labels, history = jule.fit_jule(x, 3, ks=10, epochs_per_period=0)  # the final pass alone, on x
-    assert history.stage == ["initial", "final"] and np.bincount(labels).min() >= len(x) / 30  # was [300, 2, 2]
+    history = jule.fit_jule(x, 3, ks=10, epochs_per_period=0)  # the final pass alone, on x
+    labels = history.labels
+    assert history.history["stage"] == ["initial", "final"]
+    assert np.bincount(labels).min() >= len(x) / 30  # was [300, 2, 2]
 
 
 def test_time_cap_still_returns_n_clusters():
     x, y = feature_blobs(n=30)
-    labels, history = jule.fit_jule(x, 3, encoder=dense_encoder(), ks=8, epochs_per_period=50, batch_size=30,
-                                    max_seconds=0)
-    assert history.stopped_by_time and history.stage == ["initial", "final"] and history.epochs[-1] == 1
-    assert labels.max() == 2 and cluster_accuracy(labels, y) > 0.9
+    history = jule.fit_jule(x, 3, encoder=dense_encoder(), ks=8, epochs_per_period=50, batch_size=30, time_limit=0)
+    labels = history.labels
+    assert history.stopped_by_time and history.history["stage"] == ["initial", "final"]
+    assert history.history["epochs"] == [0, 0] and history.epoch_losses == []  # spent: no training at all
+    assert labels.max() == 2 and cluster_accuracy(labels, y) > 0.9  # the final pass on the inputs
+
+
+class SlowStart(keras.callbacks.Callback):
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch == 0:
+            import time
+
+            time.sleep(0.6)  # the "initial" step outlasts the whole budget
+
+
+def test_one_time_limit_is_one_clock_for_the_whole_run():
+    """The budget starts with the run (unsuplab.training.TimeLimit), not with each period's ``fit``: spent before
+    the first period, no period trains and the final pass follows."""
+    x, y = feature_blobs(n=30)
+    history = jule.fit_jule(x, 3, encoder=dense_encoder(), ks=8, epochs_per_period=2000, batch_size=30,
+                            time_limit=0.5, callbacks=[SlowStart()])
+    assert history.stopped_by_time and history.history["stage"] == ["initial", "final"]
+    assert history.epoch_losses == [] and history.history["epochs"] == [0, 0]
+    assert history.labels.max() == 2
+
+
+def test_callbacks_see_every_step_with_the_network(fitted):
+    x, _, _, _, _, history = fitted
+    steps = Recorder()
+    again = jule.fit_jule(x, 3, encoder=dense_encoder(), ks=10, epochs_per_period=2, batch_size=60, seed=0,
+                          callbacks=[steps])
+    assert [epoch for epoch, _, _ in steps.seen] == again.epoch == list(range(len(again.epoch)))
+    assert all(model is again.model and isinstance(model, keras.Model) for _, model, _ in steps.seen)
+    assert [logs["stage"] for _, _, logs in steps.seen] == again.history["stage"]
+    assert again.history["clusters"] == history.history["clusters"]  # the same seed, the same run
+
+
+def test_a_callback_stops_after_the_period_it_saw(fitted):
+    x, _, _, _, _, history = fitted
+    assert history.history["stage"].count("merge") >= 2  # without the stop: two periods or more
+    again = jule.fit_jule(x, 3, encoder=dense_encoder(), ks=10, epochs_per_period=2, batch_size=60, seed=0,
+                          callbacks=[Recorder(stop_at=1)])
+    assert again.history["stage"] == ["initial", "merge", "final"] and not again.stopped_by_time
+    assert again.history["epochs"] == [0, 2, 0] and len(again.epoch_losses) == 2  # no training after the stop
+    assert again.labels.max() == 2
 
 
 def test_without_a_network_it_clusters_the_inputs():
     x, y = feature_blobs(n=30)
-    labels, history = jule.fit_jule(x, 3, ks=8, epochs_per_period=0)
-    assert history.model is None and history.stage == ["initial", "final"]
+    steps = Recorder()
+    history = jule.fit_jule(x, 3, ks=8, epochs_per_period=0, callbacks=[steps])
+    labels = history.labels
+    assert history.model is None and history.history["stage"] == ["initial", "final"]
+    assert [model for _, model, _ in steps.seen] == [None, None]  # no network: the History records the steps alone
+    assert history.epoch_losses == [] and math.isnan(history.history["loss"][-1])
     assert cluster_accuracy(labels, y) == 1.0
 
 
@@ -285,7 +343,10 @@ def test_without_a_network_it_clusters_the_inputs():
     ({"batch_size": 1}, ValueError, "batch_size"),
     ({"margin": -0.1}, ValueError, "margin"),
     ({"gamma": 0.0}, ValueError, "gamma"),
-    ({"max_seconds": -1}, ValueError, "max_seconds"),
+    ({"time_limit": -1}, ValueError, "time_limit"),
+    ({"max_seconds": 10}, TypeError, "max_seconds"),  # the old name is gone
+    ({"callbacks": keras.callbacks.History()}, TypeError, "callbacks"),
+    ({"callbacks": [print]}, TypeError, "callbacks"),
     ({"optimizer": "nonsense"}, ValueError, "optimizer"),
     ({"seed": -1}, ValueError, "seed"),
     ({"encoder": object()}, TypeError, "encoder"),

@@ -10,6 +10,7 @@ from keras import ops
 
 from unsuplab import layers as L
 from unsuplab import losses
+from unsuplab.degrade import CORRUPTIONS, corrupt
 
 
 def to_np(t):
@@ -109,7 +110,7 @@ def test_unpool_rejects_mismatched_sizes():
         L.MaxPoolingWithArgmax2D(pool_size=(2, 2, 2))
 
 
-@pytest.mark.parametrize("kind", L.CORRUPTIONS)
+@pytest.mark.parametrize("kind", CORRUPTIONS)
 def test_corruption_only_in_training(kind):
     x = np.random.default_rng(7).uniform(0.2, 0.8, (8, 12, 12, 1)).astype("float32")
     layer = L.Corruption(kind, amount=0.3, square_size=4, seed=0)
@@ -127,10 +128,10 @@ def test_corruption_only_in_training(kind):
         assert np.all(changed.reshape(8, -1).sum(1) == 16)  # one 4x4 square per image
 
 
-@pytest.mark.parametrize("kind", L.CORRUPTIONS)
+@pytest.mark.parametrize("kind", CORRUPTIONS)
 def test_numpy_corrupt_twin(kind):
     x = np.random.default_rng(8).uniform(0.2, 0.8, (4, 10, 10, 1)).astype("float32")
-    a, b = L.corrupt(x, kind, 0.3, seed=1, square_size=3), L.corrupt(x, kind, 0.3, seed=1, square_size=3)
+    a, b = corrupt(x, kind, 0.3, seed=1, square_size=3), corrupt(x, kind, 0.3, seed=1, square_size=3)
     np.testing.assert_array_equal(a, b)  # seeded
     assert a.dtype == np.float32 and a.min() >= 0 and a.max() <= 1 and not np.array_equal(a, x)
     if kind == "mask_squares":
@@ -149,7 +150,7 @@ def _corruption_statistics(x, noisy):
             "masked_per_image": float(pixel_changed.reshape(len(x), -1).sum(1).mean()), "mean_row": float(rows)}
 
 
-@pytest.mark.parametrize("kind", L.CORRUPTIONS)
+@pytest.mark.parametrize("kind", CORRUPTIONS)
 def test_corruption_layer_matches_the_numpy_implementation_statistically(kind):
     """The layer (keras.random) and degrade.corrupt (NumPy) draw from the same distribution."""
     from unsuplab import degrade
@@ -177,7 +178,7 @@ def test_corruption_rejects_bad_arguments():
     with pytest.raises(ValueError, match="amount"):
         L.Corruption("mask_pixels", amount=1.5)
     with pytest.raises(ValueError, match="square_size"):
-        L.corrupt(np.zeros((1, 4, 4, 1), "float32"), "mask_squares", square_size=5)
+        corrupt(np.zeros((1, 4, 4, 1), "float32"), "mask_squares", square_size=5)
 
 
 def test_sparsity_layers_add_their_closed_forms():

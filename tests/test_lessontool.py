@@ -95,13 +95,11 @@ def test_corrupt_notebook_is_reported(tmp_path):
                             "--lessons", str(tmp_path / "lessons")]) == 2
 
 
-def test_import_script_makes_cells(tmp_path):
-    script = tmp_path / "x.py"
-    script.write_text("# %% [markdown]\n# # Title\n# text\n\n# %%\nx = 1\n")
-    lessontool.import_script(script, tmp_path / "x.ipynb")
-    nb = lessontool.read(tmp_path / "x.ipynb")
-    assert [c.cell_type for c in nb.cells] == ["markdown", "code"]
-    assert nb.cells[0].source == "# Title\ntext" and nb.cells[1].source == "x = 1"
+def test_the_import_command_is_gone():
+    """Authors write notebooks in Jupyter; percent scripts are jupytext's job, not a second parser here."""
+    assert not hasattr(lessontool, "import_script")
+    with pytest.raises(SystemExit):
+        lessontool.main(["import", "x.py", "x.ipynb"])
 
 
 # --- issue 19: a person's work is never lost --------------------------------------------------------------
@@ -164,20 +162,6 @@ def test_build_refuses_overlapping_folders(tmp_path, monkeypatch, lessons):
     assert (tmp_path / "same" / "01_x.ipynb").read_text() == source
     with pytest.raises(LessonError, match="overlap"):
         lessontool.build("same", lessons)
-
-
-def test_import_refuses_swapped_arguments_and_overwrites(tmp_path):
-    script, notebook = tmp_path / "x.py", tmp_path / "x.ipynb"
-    script.write_text("# %%\nx = 1\n")
-    notebook.write_text("precious")
-    with pytest.raises(LessonError, match=r"must be a \.py file"):
-        lessontool.import_script(notebook, script)
-    with pytest.raises(LessonError, match="exists; nothing written. Pass --force"):
-        lessontool.import_script(script, notebook)
-    assert notebook.read_text() == "precious" and script.read_text() == "# %%\nx = 1\n"
-    assert lessontool.main(["import", str(tmp_path / "missing.py"), str(tmp_path / "new.ipynb")]) == 2
-    assert lessontool.main(["import", str(script), str(notebook), "--force"]) == 0
-    assert lessontool.read(notebook).cells[0].source == "x = 1"
 
 
 # --- issue 19 grouped: clear errors ---------------------------------------------------------------------------

@@ -111,14 +111,19 @@ def test_retrieval_metrics_closed_form():
         metrics.precision_at_k(d, [0, 1], db_labels, k=1)
 
 
-def test_every_score_has_one_home_and_the_old_names_still_work():
-    from unsuplab import baselines, clustering, recommender
+def test_every_score_has_one_home_and_clustering_no_longer_re_exports_them():
+    """Issue 25: unsuplab.clustering holds the clusterers; the scores live in metrics alone (no re-exports in
+    clustering, recommender or layers; callers import metrics)."""
+    from unsuplab import clustering, layers, recommender
 
-    assert baselines.mse is metrics.mse and recommender.masked_rmse is metrics.masked_rmse
+    assert not hasattr(recommender, "masked_rmse") and not hasattr(layers, "corrupt")
     for name in ("cluster_accuracy", "nmi", "ari", "many_to_one", "size_entropy", "collapsed",
-                 "matched_confusion", "best_matching", "contingency"):
-        assert getattr(clustering, name) is getattr(metrics, name)
-    assert clustering.scores is metrics.cluster_scores
+                 "matched_confusion", "best_matching", "contingency", "scores", "cluster_scores",
+                 "autoencoder_kmeans"):
+        assert not hasattr(clustering, name), name
+    for name in ("cluster_accuracy", "nmi", "ari", "many_to_one", "size_entropy", "collapsed",
+                 "matched_confusion", "best_matching", "contingency", "cluster_scores"):
+        assert callable(getattr(metrics, name)) and getattr(metrics, name).__module__ == "unsuplab.metrics", name
     assert metrics.mse(np.zeros((2, 3)), np.full((2, 3), 0.5)) == 0.25
 
 

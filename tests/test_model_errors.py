@@ -83,7 +83,7 @@ def test_a_wrong_fit_call_leaves_the_model_usable(ae):
     (lambda: build_dense_autoencoder(output_activation="sigmod"), ValueError, "output_activation"),
     (lambda: build_conv_autoencoder(activation="nope"), ValueError, "activation"),
     (lambda: build_conv_autoencoder(code_size=10 ** 12), ValueError, "code_size"),
-    (lambda: build_vae(latent_dim=10 ** 12), ValueError, "latent_dim"),
+    (lambda: build_vae(code_size=10 ** 12), ValueError, "code_size"),
     (lambda: build_vae(activation="nope"), ValueError, "activation"),
     (lambda: build_sparse_autoencoder(weight="big"), TypeError, "weight"),
     (lambda: build_sparse_autoencoder(penalty="l1", weight=-1.0), ValueError, "weight"),
@@ -97,7 +97,7 @@ def test_builders_reject_bad_arguments(call, error, match):
 
 @pytest.mark.parametrize("shape,match", [((2, 16, 16, 3), "channels"), ((2, 15, 16, 1), "even")])
 def test_colorizer_rejects_wrong_inputs(shape, match):
-    model = build_colorizer(width=4)
+    model = build_colorizer(filters=4)
     with pytest.raises(ValueError, match=match):
         model.predict(np.zeros(shape, "float32"), verbose=0)
 

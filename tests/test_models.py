@@ -32,8 +32,8 @@ BUILDERS = {
     "denoising": lambda: build_denoising_autoencoder(kind="mask_pixels", amount=0.3, code_size=16, hidden=(64,)),
     "contractive": lambda: build_contractive_autoencoder(code_size=16),
     "contractive_estimate": lambda: build_contractive_autoencoder(code_size=16, hidden=(32,), method="estimate"),
-    "vae": lambda: build_vae(latent_dim=2, hidden=(64,)),
-    "vae_conv": lambda: build_vae(latent_dim=2, hidden=(32,), conv=True, filters=(8, 16), reconstruction="gaussian"),
+    "vae": lambda: build_vae(code_size=2, hidden=(64,)),
+    "vae_conv": lambda: build_vae(code_size=2, hidden=(32,), conv=True, filters=(8, 16), reconstruction="gaussian"),
 }
 
 
@@ -167,7 +167,7 @@ def test_loss_goes_down_on_mnist_small(name, mnist):
 def test_vae_reports_elbo_and_generates_from_the_prior(mnist):
     x, x_test = mnist
     keras.utils.set_random_seed(0)
-    model = compile_model(build_vae(latent_dim=3, hidden=(32,)))
+    model = compile_model(build_vae(code_size=3, hidden=(32,)))
     history = model.fit(x, epochs=2, batch_size=64, verbose=0, validation_data=(x_test,)).history
     assert {"elbo", "val_elbo", "loss", "val_loss"} <= set(history)
     np.testing.assert_allclose(history["elbo"], -np.asarray(history["loss"]), rtol=1e-5)  # beta = 1
@@ -180,7 +180,7 @@ def test_vae_reports_elbo_and_generates_from_the_prior(mnist):
 
 def test_vae_kl_term_equals_closed_form(mnist):
     x = mnist[0][:16]
-    model = build_vae(latent_dim=4, hidden=(16,), beta=2.5)
+    model = build_vae(code_size=4, hidden=(16,), beta=2.5)
     z_mean, z_log_var, _ = model.encoder(x)
     want = 2.5 * np.mean(ops.convert_to_numpy(losses.gaussian_kl(z_mean, z_log_var)))
     model(x)
@@ -198,7 +198,7 @@ def _independent_nll_and_kl(x, x_hat, z_mean, z_log_var):
 @pytest.mark.parametrize("beta", [1.0, 4.0])
 def test_vae_loss_and_elbo_equal_an_independent_nll_plus_kl(mnist, beta):
     x = mnist[0][:32]
-    model = compile_model(build_vae(latent_dim=2, hidden=(16,), beta=beta, seed=0))
+    model = compile_model(build_vae(code_size=2, hidden=(16,), beta=beta, seed=0))
     x_hat = model(x, training=True)
     loss = float(ops.convert_to_numpy(model.compute_loss(x, None, x_hat)))
     z_mean, z_log_var, _ = (ops.convert_to_numpy(t) for t in model.encoder(x))
@@ -210,7 +210,7 @@ def test_vae_loss_and_elbo_equal_an_independent_nll_plus_kl(mnist, beta):
 def test_vae_elbo_is_minus_the_loss_with_a_short_last_batch(mnist):
     """100 images in batches of 64: the last batch has 36; both metrics weight batches by size."""
     keras.utils.set_random_seed(0)
-    model = compile_model(build_vae(latent_dim=2, hidden=(16,), seed=0))
+    model = compile_model(build_vae(code_size=2, hidden=(16,), seed=0))
     history = model.fit(mnist[0][:100], epochs=2, batch_size=64, shuffle=False, verbose=0).history
     np.testing.assert_allclose(history["elbo"], -np.asarray(history["loss"]), rtol=1e-5)
     scores = model.evaluate(mnist[1][:50], batch_size=32, verbose=0, return_dict=True)

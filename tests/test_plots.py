@@ -1,4 +1,4 @@
-"""plots.image_grid: rows of unequal length keep every image; bad input is named."""
+"""plots.image_grid: rows of unequal length keep every image; bad input is named. plots.image_row: given axes."""
 
 import matplotlib
 import numpy as np
@@ -41,3 +41,16 @@ def test_image_grid_none_in_the_first_slot_keeps_the_row_label():
     fig = plots.image_grid({"late": [None, np.zeros((8, 8))]}, n=2)
     first = fig.axes[0]
     assert not first.images and first.axison and first.get_ylabel() == "late"  # axis("off") would hide the label
+
+
+def test_image_row_draws_into_given_axes_and_leaves_the_rest_blank():
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 4)
+    images = np.stack([np.full((8, 8, 1), v, "float32") for v in (0.0, 0.5, 1.0)])
+    plots.image_row(axes, images, "cluster 3\n120, 90% 7")
+    assert [bool(ax.images) for ax in axes] == [True, True, True, False]
+    assert axes[1].images[0].get_array().shape == (8, 8)  # the channel axis squeezed, grey
+    assert axes[1].images[0].get_clim() == (0.0, 1.0)  # pixels in [0, 1], not rescaled per image
+    assert axes[0].get_ylabel() == "cluster 3\n120, 90% 7" and not axes[3].get_xticks().size
+    plt.close(fig)

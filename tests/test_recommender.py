@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from unsuplab import recommender
+from unsuplab import metrics, recommender
 
 
 def test_synthetic_ratings_are_stars_on_the_mask_only():
@@ -52,13 +52,13 @@ def test_load_movielens_errors(tmp_path):
 def test_masked_rmse_and_bias_baseline():
     truth = np.array([[5.0, 1.0], [3.0, 0.0]])
     mask = truth > 0
-    assert recommender.masked_rmse(truth, truth + mask, mask) == 1.0
-    assert recommender.masked_rmse(truth, np.where(mask, truth, 99), mask) == 0.0
+    assert metrics.masked_rmse(truth, truth + mask, mask) == 1.0
+    assert metrics.masked_rmse(truth, np.where(mask, truth, 99), mask) == 0.0
     r = recommender.synthetic_ratings(n_users=200, n_items=60, seed=0)
     train, test = recommender.split_ratings(r, 0.2)
     base = recommender.bias_baseline(train)
     mean_only = np.full(r.matrix.shape, train.matrix[train.mask].mean())
-    rmse = recommender.masked_rmse
+    rmse = metrics.masked_rmse
     assert rmse(test.matrix, base, test.mask) < rmse(test.matrix, mean_only, test.mask)
 
 
@@ -66,6 +66,7 @@ def test_autorec_loss_ignores_missing_entries_and_goes_down(tmp_path):
     keras.utils.set_random_seed(0)
     r = recommender.synthetic_ratings(n_users=200, n_items=50, density=0.3, seed=0)
     model = recommender.build_autorec(50, hidden=16, l2=0.0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
     y = r.matrix[:4]
     pred = model(y)
     # the loss is the mean squared error on rated entries only
@@ -80,6 +81,42 @@ def test_autorec_loss_ignores_missing_entries_and_goes_down(tmp_path):
     np.testing.assert_allclose(again.predict_ratings(r.matrix[:5]), model.predict_ratings(r.matrix[:5]), atol=1e-5)
     with pytest.raises(ValueError, match="matrix"):
         model.predict_ratings(r.matrix[:, :10])
+
+
+def test_build_autorec_is_uncompiled_and_its_documented_compile_trains_as_the_old_builder():
+    """Builders never compile (issue 25). The compile line of ``build_autorec``'s docstring, run on the builder's
+    model, trains exactly as the model the builder used to return (compiled inside with ``Adam(1e-2)``, no loss)."""
+    model = recommender.build_autorec(30, hidden=8)
+    assert not model.compiled and getattr(model, "optimizer", None) is None and len(model.weights) == 4   # built
+    r = recommender.synthetic_ratings(n_users=70, n_items=30, density=0.3, seed=2)
+    with pytest.raises(ValueError, match="compile"):
+        model.fit(r.matrix, r.matrix, epochs=1, verbose=0)
+    documented = [line.strip() for line in recommender.build_autorec.__doc__.splitlines()
+                  if line.strip().startswith("model.compile(")]
+    assert documented == ["model.compile(optimizer=keras.optimizers.Adam(1e-2))"]
+
+    def old_builder():   # build_autorec before issue 25 (its default learning_rate=1e-2)
+        old = recommender.AutoRec(30, hidden=8, l2=1e-3)
+        old(np.zeros((1, 30), "float32"))
+        old.compile(optimizer=keras.optimizers.Adam(1e-2))
+        return old
+
+    def documented_compile():
+        new = recommender.build_autorec(30, hidden=8, l2=1e-3)
+        exec(documented[0], {"keras": keras, "model": new})
+        return new
+
+    runs = []
+    for build in (old_builder, documented_compile):
+        keras.utils.set_random_seed(0)
+        trained = build()
+        assert trained.loss is None and float(trained.optimizer.learning_rate) == pytest.approx(1e-2)
+        history = trained.fit(r.matrix, r.matrix, epochs=3, batch_size=32, shuffle=False, verbose=0).history
+        runs.append((history, [keras.ops.convert_to_numpy(w) for w in trained.weights]))
+    (old_history, old_weights), (new_history, new_weights) = runs
+    assert new_history == old_history and new_history["loss"][-1] < new_history["loss"][0]
+    for old_w, new_w in zip(old_weights, new_weights):
+        np.testing.assert_array_equal(new_w, old_w)
 
 
 def _by_hand(model, matrix, batch_size):
@@ -98,6 +135,7 @@ def test_trackers_weight_a_short_last_batch_by_its_size():
     keras.utils.set_random_seed(0)
     r = recommender.synthetic_ratings(n_users=70, n_items=30, density=0.3, seed=2)   # batches of 32, 32 and 6
     model = recommender.build_autorec(30, hidden=8, l2=0.0)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
     values, sizes = _by_hand(model, r.matrix, 32)
     assert sizes.tolist() == [32, 32, 6] and np.ptp(values) > 1e-3   # the batches really differ
     logs = model.evaluate(r.matrix, r.matrix, batch_size=32, verbose=0, return_dict=True)
@@ -111,6 +149,7 @@ def test_keras_adds_the_l2_penalty_itself():
     keras.utils.set_random_seed(1)
     r = recommender.synthetic_ratings(n_users=64, n_items=30, density=0.3, seed=3)
     model = recommender.build_autorec(30, hidden=8, l2=1e-2)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))
     penalty = 1e-2 * sum(np.sum(np.square(keras.ops.convert_to_numpy(w)))
                          for w in (model.encode_layer.kernel, model.decode_layer.kernel))
     logs = model.evaluate(r.matrix, r.matrix, batch_size=64, verbose=0, return_dict=True)
@@ -136,9 +175,9 @@ def test_sample_weight_weights_users():
     (lambda: recommender.synthetic_ratings(noise=float("nan")), ValueError, "noise"),
     (lambda: recommender.synthetic_ratings(noise=-1), ValueError, "noise"),
     (lambda: recommender.synthetic_ratings(mean=float("inf")), ValueError, "mean"),
-    (lambda: recommender.masked_rmse([[1.0, 2.0]], [[np.nan, 2.0]], [[True, True]]), ValueError, "prediction"),
-    (lambda: recommender.masked_rmse([[1.0, 2.0]], [[1.0, np.inf]], [[True, False]]), ValueError, "prediction"),
-    (lambda: recommender.masked_rmse([[1.0]], [[1.0]], [[2]]), TypeError, "mask"),
+    (lambda: metrics.masked_rmse([[1.0, 2.0]], [[np.nan, 2.0]], [[True, True]]), ValueError, "prediction"),
+    (lambda: metrics.masked_rmse([[1.0, 2.0]], [[1.0, np.inf]], [[True, False]]), ValueError, "prediction"),
+    (lambda: metrics.masked_rmse([[1.0]], [[1.0]], [[2]]), TypeError, "mask"),
     (lambda: recommender.bias_baseline(recommender.Ratings(np.zeros((2, 2), "float32"), np.zeros((2, 2), bool),
                                                            np.arange(2), np.arange(2))), ValueError, "at least one"),
     (lambda: recommender.build_autorec(5).predict_ratings(np.full((1, 5), np.nan)), ValueError, "NaN"),

@@ -82,9 +82,10 @@ def test_every_model_reloads_in_process_with_no_custom_objects(tmp_path):
     x, x_test = split.x_train[:32], split.x_test[:16]
     ratings = np.random.default_rng(0).integers(0, 6, (8, 12)).astype("float32")
     cases = []  # (name, model, output of a model)
-    iic = build_iic((28, 28, 1), n_clusters=2, n_overclusters=4, n_subheads=2, channels=(4,), seed=0)
+    iic = build_iic((28, 28, 1), n_clusters=2, n_overclusters=4, n_subheads=2, filters=(4,), seed=0)
     cases.append(("iic", iic, lambda m: m.cluster_probabilities(x_test)))
     autorec = build_autorec(12, hidden=4)
+    autorec.compile(optimizer=keras.optimizers.Adam(1e-2))
     autorec.fit(ratings, ratings, epochs=1, verbose=0)
     cases.append(("autorec", autorec, lambda m: m.predict_ratings(ratings)))
     dec = build_dec(compile_model(BUILDERS["dense"]()), n_clusters=3)

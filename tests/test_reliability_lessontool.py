@@ -7,7 +7,6 @@ fails, and the notebook that was there must be byte-identical afterwards.
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -57,22 +56,7 @@ def test_build_that_cannot_write_leaves_the_source_notebook_intact(tmp_path):
     assert not [p for p in solutions.iterdir() if p.name != source.name], "a temporary file was left behind"
 
 
-def test_import_force_that_cannot_write_leaves_the_old_notebook_intact(tmp_path):
-    notebook = tmp_path / "old.ipynb"
-    _big_solution(notebook)
-    before = notebook.read_bytes()
-    script = tmp_path / "new.py"
-    script.write_text("# %% [markdown]\n# " + "word " * 2000 + "\n# %%\nprint(1)\n", encoding="utf-8")
-    result = _run_limited(f"""
-        from unsuplab import lessontool
-        lessontool.import_script({str(script)!r}, {str(notebook)!r}, force=True)
-    """, tmp_path)
-    assert result.returncode != 0
-    assert notebook.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.py", "old.ipynb"]
-
-
-def test_build_and_import_still_write_when_there_is_room(tmp_path):
+def test_build_still_writes_when_there_is_room(tmp_path):
     from unsuplab import lessontool
 
     solutions, lessons = tmp_path / "solutions", tmp_path / "lessons"
@@ -81,7 +65,3 @@ def test_build_and_import_still_write_when_there_is_room(tmp_path):
     assert lessontool.build(solutions, lessons) == 0
     assert nbformat.read(str(lessons / "00_x.ipynb"), as_version=4).cells
     assert nbformat.read(str(solutions / "00_x.ipynb"), as_version=4).cells[0].outputs == []
-    script = tmp_path / "s.py"
-    script.write_text("# %%\nprint(1)\n", encoding="utf-8")
-    assert lessontool.import_script(script, tmp_path / "s.ipynb") == 0
-    assert Path(tmp_path / "s.ipynb").exists()

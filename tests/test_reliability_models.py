@@ -64,7 +64,7 @@ def test_dec_fit_with_a_target_still_trains():
 # ----------------------------------------------------------------------------- item 6: IIC's fit
 
 def test_iic_fit_raises_naming_fit_iic():
-    model = build_iic((16, 16, 1), n_clusters=2, n_overclusters=0, n_subheads=1, channels=(4, 4), out_size=12,
+    model = build_iic((16, 16, 1), n_clusters=2, n_overclusters=0, n_subheads=1, filters=(4, 4), out_size=12,
                       seed=0)
     weights = [w.copy() for w in model.get_weights()]
     model.compile("adam")

@@ -9,7 +9,7 @@ import numpy as np
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
 
-from .metrics import mse  # noqa: F401 (re-export: the score lives in unsuplab.metrics)
+from .metrics import mse
 from .validation import positive_int
 
 

@@ -10,14 +10,14 @@
   centroids; then ``P`` is recomputed on all data every ``update_interval`` steps, and training stops
   when fewer than ``tol`` of the labels changed between two refreshes (DEC sec. 3.1.3).
 
-* :func:`build_dec_autoencoder`: DEC's d-500-500-2000-10 autoencoder, compiled with the recipe of the common
-  Keras port (``"sgd"``) or the library's defaults (``"adam"``), to pretrain before :func:`fit_dec`.
+* :func:`build_dec_autoencoder`: DEC's d-500-500-2000-10 autoencoder, initialised by the recipe of the common
+  Keras port (``"sgd"``) or the library's defaults (``"adam"``); :func:`recipe_optimizer` pretrains it before
+  :func:`fit_dec`.
 
 The pretrained autoencoder is copied, never changed: DEC and IDEC can start from the same one.
 """
 
 import math
-from dataclasses import dataclass, field
 
 import keras
 import numpy as np
@@ -25,10 +25,11 @@ from keras import layers, ops
 from sklearn.cluster import KMeans
 
 from .serialization import SavedInParts
-from .validation import number_at_least, positive_int
+from .training import callback_list, history_of
+from .validation import float_samples, number_at_least, positive_int
 
-__all__ = ["soft_assignment", "target_distribution", "kl_divergence", "ClusteringLayer", "DEC", "DECHistory",
-           "build_dec_autoencoder", "build_dec", "fit_dec"]
+__all__ = ["soft_assignment", "target_distribution", "kl_divergence", "ClusteringLayer", "DEC",
+           "build_dec_autoencoder", "recipe_optimizer", "build_dec", "fit_dec"]
 
 
 # ----------------------------------------------------------------------------- the equations
@@ -269,21 +270,7 @@ def _check_gamma(gamma):
 
 
 def _check_data(x, input_shape, name="x"):
-    if isinstance(x, (list, tuple)):
-        x = np.asarray(x)
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"`{name}` must be a NumPy array, got {type(x).__name__}.")
-    if x.dtype.kind != "f":
-        raise TypeError(f"`{name}` must hold floats (e.g. pixels / 255), got dtype {x.dtype}.")
-    if x.ndim != len(input_shape) + 1 or tuple(x.shape[1:]) != tuple(input_shape):
-        raise ValueError(f"`{name}` must have shape (samples, {', '.join(str(d) for d in input_shape)}) "
-                         f"to match the encoder, got shape {x.shape}.")
-    if len(x) == 0:
-        raise ValueError(f"`{name}` is empty (shape {x.shape}).")
-    x = x.astype("float32", copy=False)
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"`{name}` contains NaN or infinite values.")
-    return x
+    return float_samples(x, name, input_shape, "the encoder")
 
 
 def _check_fraction(value, name):
@@ -304,26 +291,6 @@ def _copy(model):
 
 # ----------------------------------------------------------------------------- training
 
-@dataclass
-class DECHistory:
-    """One entry per refresh of P: ``step`` (training steps done), ``label_change`` (fraction of labels that
-    changed since the previous refresh; at step 0, since k-means), ``loss`` (mean training loss over the steps
-    since the previous refresh; NaN at step 0), ``kl`` and ``reconstruction`` (IDEC) likewise.
-    ``initial_labels``: the k-means labels that placed the centroids; ``converged``: stopped by ``tol``."""
-
-    step: list = field(default_factory=list)
-    label_change: list = field(default_factory=list)
-    loss: list = field(default_factory=list)
-    kl: list = field(default_factory=list)
-    reconstruction: list = field(default_factory=list)
-    initial_labels: np.ndarray = None
-    converged: bool = False
-
-    def rows(self):
-        """``[(step, label_change, loss), ...]``."""
-        return list(zip(self.step, self.label_change, self.loss))
-
-
 def _optimizer(optimizer, idec):
     if optimizer is None:  # the published settings (module docstring)
         return keras.optimizers.Adam(1e-3) if idec else keras.optimizers.SGD(0.01, momentum=0.9)
@@ -336,32 +303,29 @@ def _optimizer(optimizer, idec):
 RECIPES = ("sgd", "adam")
 
 
-def build_dec_autoencoder(input_shape=(28, 28, 1), code_size=10, hidden=(500, 500, 2000), recipe="sgd",
-                          learning_rate=None, noise=0.0, seed=0, name="dec_autoencoder"):
-    """DEC's autoencoder, d-500-500-2000-10 (ReLU, linear code, mirrored decoder; Xie et al. 2016), compiled (MSE).
+def build_dec_autoencoder(input_shape=(28, 28, 1), code_size=10, hidden=(500, 500, 2000), recipe="sgd", noise=0.0,
+                          seed=0, name="dec_autoencoder"):
+    """DEC's autoencoder, d-500-500-2000-10 (ReLU, linear code, mirrored decoder; Xie et al. 2016), not compiled.
 
-    ``recipe`` says how it is initialised and trained end to end:
+    ``recipe`` says how it is initialised (and, with :func:`recipe_optimizer`, trained end to end):
 
     * ``"sgd"``: the common Keras port of DEC (XifengGuo/DEC-keras): kernels drawn from
-      ``VarianceScaling(1/3, fan_in, uniform)`` (seeded by ``seed``), zero biases, linear output,
-      SGD with ``learning_rate`` 1 (default) and momentum 0.9;
-    * ``"adam"``: the library's defaults: Glorot initialisation, sigmoid output, Adam 1e-3.
+      ``VarianceScaling(1/3, fan_in, uniform)`` (seeded by ``seed``), zero biases, linear output;
+      trained with SGD, learning rate 1 and momentum 0.9;
+    * ``"adam"``: the library's defaults: Glorot initialisation, sigmoid output; trained with Adam 1e-3.
 
     ``noise`` > 0 zeroes that fraction of the pixels in training (masking noise: a denoising autoencoder, as
-    the input dropout of DEC's layer-wise pretraining). Train it with ``fit(x, x, batch_size=256, ...)``;
-    :func:`fit_dec` then starts from it. Returns an :class:`unsuplab.models.Autoencoder`.
+    the input dropout of DEC's layer-wise pretraining). Train it with
+    ``compile(optimizer=recipe_optimizer(recipe), loss="mse")`` and ``fit(x, x, batch_size=256, ...)``
+    (or :class:`unsuplab.clustering.AutoencoderKMeans`); :func:`fit_dec` then starts from it.
+    Returns an :class:`unsuplab.models.Autoencoder`.
     """
     from .models import build_dense_autoencoder
 
-    if recipe not in RECIPES:
-        raise ValueError(f"`recipe` must be one of {RECIPES}, got {recipe!r}.")
+    _check_recipe(recipe)
     noise = number_at_least(noise, "noise", 0.0)
     if noise >= 1:
         raise ValueError(f"`noise` (the fraction of pixels zeroed in training) must be below 1, got {noise}.")
-    if learning_rate is not None:
-        learning_rate = number_at_least(learning_rate, "learning_rate", 0.0)
-        if learning_rate == 0:
-            raise ValueError("`learning_rate` must be > 0, got 0.")
     sgd = recipe == "sgd"
     corruption = {"kind": "mask_pixels", "amount": noise} if noise else None
     autoencoder = build_dense_autoencoder(input_shape, code_size, hidden, code_activation="linear",
@@ -373,11 +337,26 @@ def build_dec_autoencoder(input_shape=(28, 28, 1), code_size=10, hidden=(500, 50
             if isinstance(layer, layers.Dense):
                 layer.kernel.assign(init(layer.kernel.shape))
                 layer.bias.assign(np.zeros(layer.bias.shape, "float32"))
-        optimizer = keras.optimizers.SGD(learning_rate or 1.0, momentum=0.9)
-    else:
-        optimizer = keras.optimizers.Adam(learning_rate or 1e-3)
-    autoencoder.compile(optimizer=optimizer, loss="mse")
     return autoencoder
+
+
+def _check_recipe(recipe):
+    if recipe not in RECIPES:
+        raise ValueError(f"`recipe` must be one of {RECIPES}, got {recipe!r}.")
+    return recipe
+
+
+def recipe_optimizer(recipe="sgd", learning_rate=None):
+    """The optimiser that pretrains :func:`build_dec_autoencoder`'s autoencoder of ``recipe``: SGD with momentum
+    0.9 and learning rate 1 (``"sgd"``, DEC-keras), or Adam 1e-3 (``"adam"``); ``learning_rate`` overrides it."""
+    _check_recipe(recipe)
+    if learning_rate is not None:
+        learning_rate = number_at_least(learning_rate, "learning_rate", 0.0)
+        if learning_rate == 0:
+            raise ValueError("`learning_rate` must be > 0, got 0.")
+    if recipe == "sgd":
+        return keras.optimizers.SGD(learning_rate or 1.0, momentum=0.9)
+    return keras.optimizers.Adam(learning_rate or 1e-3)
 
 
 def build_dec(autoencoder, n_clusters, idec=False, gamma=0.1, alpha=1.0, name=None, clustering=None):
@@ -403,36 +382,40 @@ def build_dec(autoencoder, n_clusters, idec=False, gamma=0.1, alpha=1.0, name=No
     return model
 
 
-def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=140, tol=0.001, max_steps=20000,
-            batch_size=256, optimizer=None, n_init=20, seed=0, verbose=0, on_refresh=None, initial_labels=None,
-            clustering=None):
-    """Cluster ``x`` with DEC (``idec=False``) or IDEC from a pretrained ``autoencoder``; return ``(model, history)``.
+def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=140, tol=0.001, steps=20000,
+            batch_size=256, optimizer=None, n_init=20, seed=0, callbacks=None, time_limit=None, verbose=0,
+            initial_labels=None, clustering=None):
+    """Cluster ``x`` with DEC (``idec=False``) or IDEC from a pretrained ``autoencoder``; return the
+    ``keras.callbacks.History`` of the refreshes of ``P`` (``history.model``: the trained :class:`DEC`).
 
     1. copy the encoder (IDEC: and decoder); k-means (``n_init`` restarts) on the codes gives the centroids;
     2. every ``update_interval`` steps: ``q`` on all of ``x``, ``P = target_distribution(q)``, the labels
-       ``argmax q``; stop when the fraction of changed labels is below ``tol`` (after step 0) or at ``max_steps``;
+       ``argmax q``; stop when the fraction of changed labels is below ``tol`` (after step 0) or after ``steps``;
     3. between refreshes, one optimizer step per batch of ``batch_size`` samples (reshuffled every pass)
        on ``KL(P || Q)``; IDEC on ``reconstruction + gamma * KL``.
 
     ``optimizer`` None: SGD(0.01, momentum 0.9) for DEC, Adam(0.001) for IDEC (the authors' MNIST
-    settings). ``on_refresh(step, model, q, p)`` runs at each refresh (e.g. to draw Q and P).
+    settings). An epoch is one refresh (the first at step 0, before any training): ``callbacks`` (Keras
+    callbacks, ``self.model`` the DEC model) see it in ``on_epoch_end(epoch, logs)`` (e.g. to draw Q and P) with
+    logs ``step``, ``label_change`` (fraction of labels changed since the previous refresh; at step 0 since
+    k-means), ``loss``, ``kl`` and (IDEC) ``reconstruction`` (means over the steps since the previous refresh;
+    NaN at step 0). ``time_limit`` (seconds, :class:`~unsuplab.training.TimeLimit`) stops after the batch that
+    passes it, with a last refresh. ``history.initial_labels``: the clusters at step 0 (where DEC starts);
+    ``history.converged``: stopped by ``tol``.
     ``initial_labels`` (one cluster per sample, e.g. the AE + k-means baseline's): start from the mean code of
     each of those clusters instead of running k-means, so that DEC's start is exactly that baseline.
     ``clustering``: a layer to train instead of a new :class:`ClusteringLayer` (codes -> q, its centres in a
     trainable weight ``centroids``), e.g. lesson 16's own; it is trained in place.
-    Returns the trained :class:`DEC` and a :class:`DECHistory`; ``model.assign(x)`` gives the clusters.
     """
     # every check before any copying or training
     n_clusters = positive_int(n_clusters, "n_clusters", minimum=2)
     gamma = _check_gamma(gamma)
     update_interval = positive_int(update_interval, "update_interval")
     tol = _check_fraction(tol, "tol")
-    max_steps = positive_int(max_steps, "max_steps")
+    steps = positive_int(steps, "steps")
     batch_size = positive_int(batch_size, "batch_size")
     n_init = positive_int(n_init, "n_init")
     optimizer = _optimizer(optimizer, idec)
-    if on_refresh is not None and not callable(on_refresh):
-        raise TypeError(f"`on_refresh` must be a function (step, model, q, p), got {on_refresh!r}.")
     encoder = getattr(autoencoder, "encoder", None)
     if isinstance(encoder, keras.Model):
         x = _check_data(x, tuple(encoder.inputs[0].shape[1:]))
@@ -450,6 +433,7 @@ def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=1
             raise ValueError(f"`initial_labels` must hold one integer cluster in 0..{n_clusters - 1} per sample of "
                              f"`x` ({len(x)}), each cluster used; got shape {initial_labels.shape}, dtype "
                              f"{initial_labels.dtype}.")
+    listed, _ = callback_list(callbacks, model, time_limit, steps=steps)
 
     keras.utils.set_random_seed(seed)
     codes = model.encode(x).astype("float64")
@@ -461,36 +445,40 @@ def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=1
     _set_centroids(model.clustering, centroids)
     model.compile(optimizer=optimizer)
 
-    history = DECHistory(initial_labels=np.asarray(initial_labels, "int64"))
-    previous = history.initial_labels
+    history = history_of(listed)
+    history.initial_labels, history.converged = None, False
+    previous = np.asarray(initial_labels, "int64")
     rng = np.random.default_rng(seed)
     order, position = rng.permutation(len(x)), 0
-    logs = []
-    for step in range(max_steps + 1):
-        if step % update_interval == 0 or step == max_steps:
+    batch_logs = []
+    listed.on_train_begin()
+    model.stop_training = False
+    for step in range(steps + 1):
+        stop = step == steps or model.stop_training
+        if step % update_interval == 0 or stop:
             q = model.cluster_probabilities(x)
             p = ops.convert_to_numpy(target_distribution(q)).astype("float32")
             labels = np.argmax(q, axis=1)
-            change = float(np.mean(labels != previous))
-            previous = labels
-            history.step.append(step)
-            history.label_change.append(change)
-            for key in ("loss", "kl", "reconstruction"):
-                values = [log[key] for log in logs if key in log]
-                getattr(history, key).append(float(np.mean(values)) if values else math.nan)
-            logs = []
+            if history.initial_labels is None:
+                history.initial_labels = labels.astype("int64")
+            logs = {"step": step, "label_change": float(np.mean(labels != previous))}
+            for key in ("loss", "kl", "reconstruction") if idec else ("loss", "kl"):
+                values = [log[key] for log in batch_logs if key in log]
+                logs[key] = float(np.mean(values)) if values else math.nan
+            previous, batch_logs = labels, []
             if verbose:
-                print(f"step {step}: {change:.4f} of the labels changed, loss {history.loss[-1]:.5f}")
-            if on_refresh is not None:
-                on_refresh(step, model, q, p)
-            if step > 0 and change < tol:
+                print(f"step {step}: {logs['label_change']:.4f} of the labels changed, loss {logs['loss']:.5f}")
+            listed.on_epoch_end(len(history.epoch), logs)
+            if step > 0 and logs["label_change"] < tol:
                 history.converged = True
                 break
-            if step == max_steps:
+            if stop or model.stop_training:
                 break
         if position + batch_size > len(x):
             order, position = rng.permutation(len(x)), 0
         batch = order[position:position + batch_size]
         position += batch_size
-        logs.append({k: float(v) for k, v in model.train_on_batch(x[batch], p[batch], return_dict=True).items()})
-    return model, history
+        batch_logs.append({k: float(v) for k, v in model.train_on_batch(x[batch], p[batch], return_dict=True).items()})
+        listed.on_train_batch_end(step, batch_logs[-1])
+    listed.on_train_end()
+    return history

@@ -30,6 +30,7 @@ import numpy as np
 from keras import layers, ops
 
 from . import validation
+from .training import callback_list, history_of
 from .validation import number_at_least, positive_int
 
 WORD_VECTORS = "word_vectors"        # the input table: the embedding everyone uses
@@ -294,12 +295,15 @@ def word2vec_optimizer(learning_rate, batch_size, steps):
 
 def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, negatives=5, sample=1e-3,
                    learning_rate=0.025, batch_size=1024, loss=negative_sampling_loss, seed=0, jit_compile=True,
-                   verbose=0):
+                   callbacks=None, time_limit=None, verbose=0):
     """Compile ``model`` (from :func:`build_skipgram` or :func:`build_cbow`, as ``kind``) with ``loss`` and
     :func:`word2vec_optimizer` (XLA-compiled with ``jit_compile=True``: about a third less CPU time on
     TensorFlow), and train it ``epochs`` passes over the corpus, each from fresh :func:`epoch_arrays` cut to
-    whole batches. Returns a dict: the loss of each epoch, the training seconds and ``words_per_second``
-    (tokens in the vocabulary x epochs / seconds, sampling included: the rate gensim reports).
+    whole batches; return the ``keras.callbacks.History`` of the passes (:mod:`unsuplab.training`: ``callbacks``
+    see each pass, ``time_limit`` stops after the batch that passes it). ``history.history`` keys, one value per
+    pass: ``loss``, ``examples``, ``seconds`` (since the start) and ``words_per_second`` (tokens in the vocabulary
+    x passes so far / seconds, sampling included: the rate gensim reports).
+    Each pass draws its own subsample and windows, so passes differ in length: one ``fit`` call per pass.
     On PyTorch ``jit_compile`` is ignored: there it means ``torch.compile``, whose minutes of compiling cost more
     than this model's training saves (264 s for a 2-epoch toy run, measured)."""
     epochs = positive_int(epochs, "epochs")
@@ -308,8 +312,10 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
     if rows < len(vocab):
         raise ValueError(f"`model` has {rows} word vectors but `vocab` holds {len(vocab)} words: build it with "
                          f"vocab_size=len(vocab).")
+    listed, limit = callback_list(callbacks, model, time_limit, epochs=epochs)
     rng = np.random.default_rng(seed)
-    losses, start = [], time.perf_counter()
+    start = time.perf_counter()
+    listed.on_train_begin()
     for epoch in range(epochs):
         inputs, labels = epoch_arrays(kind, ids, sentence_ids, vocab, window, negatives, sample, rng)
         whole = len(labels) // batch_size * batch_size or len(labels)  # whole batches: one shape, one trace
@@ -318,13 +324,19 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
             steps = epochs * -(-len(labels) // batch_size)
             jit = bool(jit_compile) and keras.config.backend() != "torch"
             model.compile(word2vec_optimizer(learning_rate, batch_size, steps), loss, jit_compile=jit)
-        history = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
-        losses.append(float(history.history["loss"][-1]))
+        fitted = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
+                           callbacks=[limit])
+        seconds = time.perf_counter() - start
+        logs = {"loss": float(fitted.history["loss"][-1]), "examples": len(labels), "seconds": seconds,
+                "words_per_second": len(ids) * (epoch + 1) / seconds}
         if verbose:
-            print(f"{kind} epoch {epoch + 1}/{epochs}: {len(labels):,} examples, loss {losses[-1]:.4f}, "
-                  f"{time.perf_counter() - start:.0f} s")
-    seconds = time.perf_counter() - start
-    return {"loss": losses, "seconds": seconds, "words_per_second": len(ids) * epochs / seconds}
+            print(f"{kind} epoch {epoch + 1}/{epochs}: {len(labels):,} examples, loss {logs['loss']:.4f}, "
+                  f"{seconds:.0f} s")
+        listed.on_epoch_end(epoch, logs)
+        if limit.hit or model.stop_training:
+            break
+    listed.on_train_end()
+    return history_of(listed)
 
 
 # ----------------------------------------------------------------------------- evaluation

@@ -53,7 +53,7 @@ Simplifications and departures from the authors' code (each a deliberate choice)
   moving averages; the Torch code extracts in whatever mode the net was left, i.e. training mode).
 * BatchNorm momentum 0.9 (Torch's 0.1); Keras' weight decay (``w -= lr * wd * w`` each step) stands for Torch's
   L2 term added to the gradient before momentum.
-* ``max_seconds`` (ours): stop training when the time is up and go straight to the final pass.
+* ``time_limit`` (ours): stop training when the time is up and go straight to the final pass.
 
 A user encoder (any Keras model with flat outputs, e.g. a Dense network for feature vectors) may replace the CNN:
 it is copied (the original is left as it is) and followed by an L2 normalisation.
@@ -61,7 +61,6 @@ it is copied (the original is left as it is) and followed by an L2 normalisation
 
 import math
 import time
-from dataclasses import dataclass, field
 
 import keras
 import numpy as np
@@ -74,9 +73,10 @@ from .agglomeration import (  # noqa: F401  (_Merger: reached as jule._Merger by
     knn_affinity,
     merge_clusters,
 )
-from .validation import number_at_least, positive_int
+from .training import callback_list, history_of
+from .validation import float_samples, number_at_least, positive_int
 
-__all__ = ["triplet_loss", "TripletLoss", "InverseDecay", "build_jule_cnn", "JULEHistory", "fit_jule"]
+__all__ = ["triplet_loss", "TripletLoss", "InverseDecay", "build_jule_cnn", "fit_jule"]
 
 
 # ----------------------------------------------------------------------------- the loss and the network
@@ -137,7 +137,7 @@ class InverseDecay(keras.optimizers.schedules.LearningRateSchedule):
         return {"learning_rate": self.learning_rate, "decay": self.decay, "power": self.power}
 
 
-def build_jule_cnn(input_shape=(28, 28, 1), feature_size=160, name="jule_cnn"):
+def build_jule_cnn(input_shape=(28, 28, 1), code_size=160, name="jule_cnn"):
     """The authors' MNIST CNN: [conv 5x5-50, BN, ReLU, max-pool 2], [conv 5x5-50, BN, ReLU], dense, L2-normalise.
 
     Weights from N(0, 0.01) and zero biases (``NetInit`` of ``train.lua``); BatchNorm momentum 0.9 (Torch's 0.1).
@@ -147,14 +147,14 @@ def build_jule_cnn(input_shape=(28, 28, 1), feature_size=160, name="jule_cnn"):
     if len(input_shape) != 3 or min(input_shape[:2]) < 14:
         raise ValueError(f"`input_shape` must be (height, width, channels) with sides of at least 14, "
                          f"got {input_shape}.")
-    feature_size = positive_int(feature_size, "feature_size")
+    code_size = positive_int(code_size, "code_size")
     init = {"kernel_initializer": keras.initializers.RandomNormal(0.0, 0.01), "bias_initializer": "zeros"}
     return keras.Sequential([
         keras.Input(input_shape),
         layers.Conv2D(50, 5, **init), layers.BatchNormalization(momentum=0.9, epsilon=1e-5), layers.ReLU(),
         layers.MaxPooling2D(2, padding="same"),  # Torch's ceil mode
         layers.Conv2D(50, 5, **init), layers.BatchNormalization(momentum=0.9, epsilon=1e-5), layers.ReLU(),
-        layers.Flatten(), layers.Dense(feature_size, **init), layers.UnitNormalization(),
+        layers.Flatten(), layers.Dense(code_size, **init), layers.UnitNormalization(),
     ], name=name)
 
 
@@ -180,82 +180,33 @@ def _embedding_network(encoder, input_shape):
 
 # ----------------------------------------------------------------------------- training
 
-@dataclass
-class JULEHistory:
-    """One entry per clustering step. ``stage``: "initial" (nearest-neighbour chains on the pixels), "merge"
-    (a period: CNN training then merging) or "final" (chains on the final features merged to ``n_clusters``);
-    ``clusters`` after the step; ``merges`` done by it; ``epochs`` of CNN training before it (for "final": those
-    of a period cut short by ``max_seconds``) and ``loss``, their mean triplet loss (NaN without training);
-    ``seconds`` since the start; ``labels`` the clusters (N,) after the step. ``epoch_loss``: the mean loss of
-    every epoch. ``model``: the trained embedding network (inputs -> unit-norm features; None when
-    ``epochs_per_period`` is 0); ``stopped_by_time``: ``max_seconds`` cut the training short."""
-
-    stage: list = field(default_factory=list)
-    clusters: list = field(default_factory=list)
-    merges: list = field(default_factory=list)
-    epochs: list = field(default_factory=list)
-    loss: list = field(default_factory=list)
-    seconds: list = field(default_factory=list)
-    labels: list = field(default_factory=list)
-    epoch_loss: list = field(default_factory=list)
-    model: keras.Model = None
-    stopped_by_time: bool = False
-
-    def add(self, stage, labels, merges, losses, start):
-        self.stage.append(stage)
-        self.clusters.append(int(labels.max()) + 1)
-        self.merges.append(int(merges))
-        self.epochs.append(len(losses))
-        self.loss.append(float(np.mean(losses)) if losses else math.nan)
-        self.seconds.append(time.monotonic() - start)
-        self.labels.append(labels.copy())
-
-    def rows(self):
-        """``[(stage, clusters, merges, epochs, loss, seconds), ...]``."""
-        return list(zip(self.stage, self.clusters, self.merges, self.epochs, self.loss, self.seconds))
-
-
-class _Deadline(keras.callbacks.Callback):
-    def __init__(self, deadline):
-        super().__init__()
-        self.deadline, self.hit = deadline, False
-
-    def on_train_batch_end(self, batch, logs=None):
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            self.hit = self.model.stop_training = True
-
-
 def _unit_rows(features):
     features = features.reshape(len(features), -1).astype("float64")
     return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
 
 
 def _check_x(x):
-    if isinstance(x, (list, tuple)):
-        x = np.asarray(x)
-    if not isinstance(x, np.ndarray):
-        raise TypeError(f"`x` must be a NumPy array, got {type(x).__name__}.")
-    if x.dtype.kind != "f":
-        raise TypeError(f"`x` must hold floats (e.g. pixels / 255), got dtype {x.dtype}.")
-    if x.ndim < 2 or len(x) == 0:
-        raise ValueError(f"`x` must have shape (samples, ...) with at least one sample, got shape {x.shape}.")
-    x = x.astype("float32", copy=False)
-    if not np.all(np.isfinite(x)):
-        raise ValueError("`x` contains NaN or infinite values.")
-    return x
+    return float_samples(x, "x")
 
 
 def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_period=20, batch_size=100,
-             margin=0.2, gamma=1.0, optimizer=None, seed=0, max_seconds=None, verbose=0):
-    """Cluster ``x`` with JULE (recurrent, partially unrolled); return ``(labels, history)``.
+             margin=0.2, gamma=1.0, optimizer=None, seed=0, callbacks=None, time_limit=None, verbose=0):
+    """Cluster ``x`` with JULE (recurrent, partially unrolled); return a ``keras.callbacks.History`` of its steps.
 
     ``x``: images (N, H, W, C) for the default CNN (:func:`build_jule_cnn`), or whatever ``encoder`` takes.
     ``ks``, ``kc``, ``eta``: the sample neighbours, the K_c criterion and the unfolding rate (module docstring).
     Each period trains ``epochs_per_period`` epochs on the current clusters (``0``: no network, agglomerative
     clustering of the pixels only), then merges ``ceil(eta * clusters)`` times, never below ``n_clusters``.
-    ``optimizer`` None: SGD(0.01, "inv" policy, momentum 0.9, weight decay 5e-5). ``max_seconds``: stop training
-    when the time is up (the final pass still runs). Returns ``labels`` (N,) int64 in 0..n_clusters-1 and a
-    :class:`JULEHistory` (``history.model`` is the trained network).
+    ``optimizer`` None: SGD(0.01, "inv" policy, momentum 0.9, weight decay 5e-5). ``time_limit`` (seconds): stop
+    training when the time is up (the final pass still runs).
+
+    An epoch of the history is one clustering step: "initial" (chains on the pixels), each period ("merge") and
+    "final"; ``callbacks`` (Keras callbacks, ``self.model`` the network) see each in ``on_epoch_end(epoch,
+    logs)``. ``history.history`` keys, one value per step: ``stage``, ``clusters`` after it, ``merges``,
+    ``epochs`` of CNN training before it and ``loss`` their mean triplet loss (NaN without training), ``seconds``
+    since the start. Also ``history.labels`` (N,) int64 in 0..n_clusters-1, the clusters; ``history.step_labels``
+    the clusters after each step; ``history.epoch_losses`` the loss of every CNN epoch; ``history.stopped_by_time``;
+    ``history.model`` the trained network (inputs -> unit-norm features; None when ``epochs_per_period`` is 0).
     """
     # every check before any training
     x = _check_x(x)
@@ -275,8 +226,6 @@ def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_perio
     batch_size = positive_int(batch_size, "batch_size", minimum=2)
     loss = TripletLoss(margin, gamma)
     seed = positive_int(seed, "seed", minimum=0)
-    if max_seconds is not None:
-        max_seconds = number_at_least(max_seconds, "max_seconds", 0.0)
     if optimizer is None:
         optimizer = keras.optimizers.SGD(InverseDecay(0.01, 1e-4, 0.75), momentum=0.9, weight_decay=5e-5)
     else:
@@ -298,17 +247,25 @@ def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_perio
         trainer.compile(optimizer=optimizer, loss=loss)
     else:
         network = None
+    listed, limit = callback_list(callbacks, network, time_limit)
+    history = history_of(listed)
+    history.step_labels, history.epoch_losses, history.stopped_by_time = [], [], False
 
     start = time.monotonic()
-    deadline = _Deadline(None if max_seconds is None else start + max_seconds)
-    history = JULEHistory(model=network)
+    listed.on_train_begin()
+
+    def add(stage, labels, merges, losses):
+        history.step_labels.append(labels.copy())
+        logs = {"stage": stage, "clusters": int(labels.max()) + 1, "merges": int(merges), "epochs": len(losses),
+                "loss": float(np.mean(losses)) if losses else math.nan, "seconds": time.monotonic() - start}
+        listed.on_epoch_end(len(history.epoch), logs)
 
     def say(text):
         if verbose:
             print(f"[{time.monotonic() - start:6.0f} s] {text}")
 
     def features():  # the pixels until the network has trained
-        if network is None or not history.epoch_loss:
+        if network is None or not history.epoch_losses:
             return _unit_rows(x)
         return _unit_rows(network.predict(x, batch_size=256, verbose=0))
 
@@ -317,16 +274,20 @@ def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_perio
     if count < n_clusters:
         raise ValueError(f"the nearest-neighbour chains give {count} clusters, fewer than `n_clusters` "
                          f"({n_clusters}); JULE only merges: ask for fewer clusters or give more samples.")
-    history.add("initial", labels, 0, [], start)
+    add("initial", labels, 0, [])
     say(f"initial clusters: {count}")
     losses = []
 
     while epochs_per_period and count > n_clusters:
+        if limit.hit or network.stop_training:  # e.g. a callback that stopped at the initial step
+            history.stopped_by_time = limit.hit
+            say("time is up: final pass" if limit.hit else "stopped by a callback: final pass")
+            break
         fitted = trainer.fit(x, labels, batch_size=min(batch_size, len(x)), epochs=epochs_per_period, shuffle=True,
-                             verbose=0, callbacks=[deadline])
+                             verbose=0, callbacks=[limit])
         losses = [float(v) for v in fitted.history.get("loss", [])]
-        history.epoch_loss.extend(losses)  # (an epoch cut short by the deadline counts as one)
-        if deadline.hit:
+        history.epoch_losses.extend(losses)  # (an epoch cut short by the time limit counts as one)
+        if limit.hit:
             history.stopped_by_time = True
             say("time is up: final pass")
             break
@@ -334,9 +295,10 @@ def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_perio
         merges = min(math.ceil(eta * count), count - n_clusters)
         labels, _ = merge_clusters(knn_affinity(current, ks), labels, merges, kc, current, min_size=0)  # authors'
         count = int(labels.max()) + 1
-        history.add("merge", labels, merges, losses, start)
+        add("merge", labels, merges, losses)
         losses = []
-        say(f"period {len(history.stage) - 1}: loss {history.loss[-1]:.4f}, {merges} merges -> {count} clusters")
+        say(f"period {len(history.epoch) - 1}: loss {history.history['loss'][-1]:.4f}, {merges} merges -> "
+            f"{count} clusters")
 
     # final pass (merge_label_final): chains on the final features, merged down to n_clusters
     current = features()
@@ -346,6 +308,8 @@ def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_perio
         start_labels = labels
     merges = int(start_labels.max()) + 1 - n_clusters
     labels, _ = merge_clusters(graph, start_labels, merges, kc, current)  # no cluster under a tenth of the mean
-    history.add("final", labels, merges, losses, start)  # losses: a period cut short by max_seconds
+    add("final", labels, merges, losses)  # losses: a period cut short by time_limit
+    listed.on_train_end()
+    history.labels = labels
     say(f"final: {merges + n_clusters} chains -> {n_clusters} clusters")
-    return labels, history
+    return history

@@ -5,8 +5,7 @@
   SegNet, Badrinarayanan et al., 2017; stacked what-where AE, Zhao et al., 2016).
   Pure twins :func:`max_pool_with_argmax` and :func:`max_unpool` work on toy arrays.
 * :class:`Corruption`: the denoising AE's noise, active only in training (Vincent et al., 2008);
-  its NumPy twin for the ``fit(x_noisy, x)`` form is :func:`unsuplab.degrade.corrupt` (also importable
-  from here as :func:`corrupt`).
+  its NumPy twin for the ``fit(x_noisy, x)`` form is :func:`unsuplab.degrade.corrupt`.
 * :class:`L1Sparsity`, :class:`KLSparsity`: pass-through activity penalties (Ng, CS294A notes).
 * :class:`ContractiveDense`, :class:`ContractiveEstimate`: the contractive penalty (Rifai et al., 2011).
 * :class:`Sampling`: the VAE's reparameterisation ``z = mu + sigma * eps`` and its KL term.
@@ -23,7 +22,7 @@ import numpy as np
 from keras import ops
 
 from . import losses
-from .degrade import CORRUPTIONS, check_corruption, corrupt  # noqa: F401 (corrupt: the NumPy twin, re-exported)
+from .degrade import check_corruption
 from .validation import positive_int
 
 register = keras.saving.register_keras_serializable(package="unsuplab")

@@ -6,7 +6,6 @@ Commands (``python -m unsuplab.lessontool COMMAND`` or ``unsuplab-lessons COMMAN
                   never overwrites an edited lesson (``--backup`` moves it aside instead)
   check           fail if lessons/ differs from what build would write, or a notebook has outputs
   run DIR...      execute notebooks headless and write them as HTML (``--html build/html``)
-  import PY NB    turn a ``# %%`` script into a notebook (``--force`` to replace an existing one)
 
 Marker syntax is nbgrader's, so instructors can reuse the notebooks there.
 In a code cell::
@@ -42,6 +41,7 @@ import hashlib
 import json
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -417,14 +417,15 @@ def check(solutions="solutions", lessons="lessons"):
 def run(paths, html_dir=None, timeout=600):
     """Execute notebooks in their own folder; optionally write each as HTML and as an executed .ipynb.
 
-    The kernels get the course runner's environment (:func:`unsuplab.course._kernel_environment`: this
-    shell's mode and Keras backend, inline figures, TensorFlow's C++ start-up notices silenced).
+    Each notebook runs as the course runner runs a lesson (:func:`unsuplab.course.execute`, in
+    :func:`unsuplab.course._kernel_environment`: this shell's mode and Keras backend, inline figures, TensorFlow's
+    C++ start-up notices silenced); ``timeout`` is per cell. With ``html_dir``, ``DIR/<folder>/<name>.html`` and
+    the executed ``.ipynb`` and the kernel's log beside it.
     """
-    from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
     from unsuplab import backends, config
-    from unsuplab.course import _kernel_environment
+    from unsuplab.course import _kernel_environment, execute
 
     notebooks = []
     for p in map(Path, paths):
@@ -439,65 +440,24 @@ def run(paths, html_dir=None, timeout=600):
         mode, backend = ("fast" if config.is_fast() else "full"), backends.current()
     except ValueError as exc:
         raise LessonError(str(exc)) from None
-    with _kernel_environment(mode, backend):
-        failed = []
+    failed = []
+    with _kernel_environment(mode, backend), tempfile.TemporaryDirectory() as scratch:
         for path in notebooks:
-            try:
-                nb = read(path)
-            except LessonError as exc:
-                failed.append(path)
-                print(f"FAILED {exc}")
-                continue
+            folder = Path(html_dir) / path.parent.name if html_dir else Path(scratch)
+            folder.mkdir(parents=True, exist_ok=True)
+            executed = folder / (path.stem + ".ipynb")
             print(f"running {path} ...", flush=True)
-            client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                                    resources={"metadata": {"path": str(path.parent)}})
-            try:
-                client.execute()
-            except Exception as exc:
+            status, _, message = execute(path, executed, folder / (path.stem + ".log"), mode, timeout)
+            if status != "ok":
                 failed.append(path)
-                print(f"FAILED {path}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else exc}")
+                print(f"FAILED {path}: {message}")
             if html_dir:
-                out = Path(html_dir) / path.parent.name / (path.stem + ".html")
-                out.parent.mkdir(parents=True, exist_ok=True)
-                body, _ = HTMLExporter().from_notebook_node(nb)
-                atomic_write_text(out, body)
-                atomic_write_text(out.with_suffix(".ipynb"), nbformat.writes(nb))  # executed copy, outputs included
-                print(f"  wrote {out} (and the executed .ipynb beside it)")
+                body, _ = HTMLExporter().from_notebook_node(nbformat.read(str(executed), as_version=4))
+                atomic_write_text(executed.with_suffix(".html"), body)
+                print(f"  wrote {executed.with_suffix('.html')} (and the executed .ipynb beside it)")
     print(f"{len(notebooks) - len(failed)} of {len(notebooks)} notebooks ran without error."
           + (f" Failed: {', '.join(str(p) for p in failed)}" if failed else ""))
     return 1 if failed else 0
-
-
-def import_script(script, notebook, force=False):
-    """Turn a percent-format script (``# %%`` and ``# %% [markdown]`` cells) into a notebook.
-
-    Refuses to overwrite an existing notebook unless ``force``, and arguments in the wrong order.
-    """
-    script, notebook = Path(script), Path(notebook)
-    if script.suffix != ".py":
-        raise LessonError(f"import: the script {script} must be a .py file (arguments are SCRIPT NOTEBOOK).")
-    if notebook.suffix != ".ipynb":
-        raise LessonError(f"import: the output {notebook} must be a .ipynb file (arguments are SCRIPT NOTEBOOK).")
-    if not script.is_file():
-        raise LessonError(f"import: the script {script} does not exist.")
-    if notebook.exists() and not force:
-        raise LessonError(f"import: {notebook} exists; nothing written. Pass --force to replace it.")
-    text = script.read_text(encoding="utf-8")
-    cells = []
-    for chunk in re.split(r"^# %%", text, flags=re.M)[1:]:
-        header, _, body = chunk.partition("\n")
-        body = body.strip("\n")
-        if "[markdown]" in header:
-            lines = [ln[2:] if ln.startswith("# ") else ln.lstrip("#") for ln in body.splitlines()]
-            cells.append(nbformat.v4.new_markdown_cell("\n".join(lines)))
-        else:
-            cells.append(nbformat.v4.new_code_cell(body))
-    nb = nbformat.v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}})
-    atomic_write_text(notebook, dumps(clean(nb)))
-    print(f"wrote {notebook} ({len(cells)} cells)")
-    return 0
 
 
 def main(argv=None):
@@ -514,10 +474,6 @@ def main(argv=None):
     p.add_argument("paths", nargs="+")
     p.add_argument("--html", default=None, help="folder for the executed notebooks as HTML")
     p.add_argument("--timeout", type=int, default=600, help="seconds per cell")
-    p = sub.add_parser("import")
-    p.add_argument("script")
-    p.add_argument("notebook")
-    p.add_argument("--force", action="store_true", help="replace an existing notebook")
     args = parser.parse_args(argv)
     try:
         if args.command == "build":
@@ -528,9 +484,7 @@ def main(argv=None):
                 print(problem)
             print("lessons/ is in sync with solutions/." if not problems else f"{len(problems)} problem(s).")
             return 1 if problems else 0
-        if args.command == "run":
-            return run(args.paths, args.html, args.timeout)
-        return import_script(args.script, args.notebook, args.force)
+        return run(args.paths, args.html, args.timeout)
     except LessonError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

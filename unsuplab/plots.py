@@ -18,6 +18,19 @@ def _show(img, ax, cmap):
     ax.set_yticks([])
 
 
+def image_row(axes, images, label=None, cmap="gray", fontsize=8):
+    """Draw ``images`` into a row of existing ``axes`` (axes beyond the images stay blank, frameless), with
+    ``label`` on the left: for figures built from sub-figures, where :func:`image_grid` cannot make its own."""
+    for j, ax in enumerate(axes):
+        if j < len(images):
+            _show(images[j], ax, cmap)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.spines[:].set_visible(False)
+    if label is not None:
+        axes[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=fontsize)
+
+
 def image_grid(rows, n=10, title=None, cmap="gray", scale=1.1, col_titles=None):
     """Draw images in rows, each row with its title on the left.
 

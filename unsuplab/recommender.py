@@ -13,7 +13,10 @@ or ``ratings.csv`` of the newer releases) into the same :class:`Ratings`.
 The autoencoder reconstructs a user's row of ratings; its loss counts only the
 observed entries of the batch, ``sum_ui m_ui (r_ui - r_hat_ui)^2 / sum_ui m_ui``
 (``observed_squared_error``), and Keras adds the L2 weight penalty (``self.losses``).
-``masked_rmse`` lives in :mod:`unsuplab.metrics` and is re-exported here.
+``masked_rmse`` (the held-out score) lives in :mod:`unsuplab.metrics`.
+
+``build_autorec`` returns an uncompiled model; train with
+``model.compile(optimizer=keras.optimizers.Adam(1e-2)); model.fit(train.matrix, train.matrix)``.
 """
 
 import csv
@@ -24,7 +27,6 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from .metrics import masked_rmse  # noqa: F401 (re-export: the score lives in unsuplab.metrics)
 from .validation import number_at_least, positive_int
 
 
@@ -187,9 +189,15 @@ class AutoRec(keras.Model):
         return config
 
 
-def build_autorec(n_items, hidden=200, activation="sigmoid", l2=1e-3, dropout=0.0, learning_rate=1e-2):
-    """A compiled :class:`AutoRec`; train with ``model.fit(train.matrix, train.matrix)``."""
+def build_autorec(n_items, hidden=200, activation="sigmoid", l2=1e-3, dropout=0.0):
+    """An uncompiled :class:`AutoRec` with its weights created (every builder leaves compiling to its caller).
+
+    Compile it with an optimizer and no ``loss``: ``compute_loss`` supplies the masked squared error and Keras
+    the L2 penalty, and a compiled loss would be added to them. The course's recipe (lesson 14, the benchmarks)::
+
+        model.compile(optimizer=keras.optimizers.Adam(1e-2))
+        model.fit(train.matrix, train.matrix, epochs=..., batch_size=32)
+    """
     model = AutoRec(n_items, hidden, activation, l2, dropout)
     model(np.zeros((1, model.n_items), "float32"))  # create the weights
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate))
     return model

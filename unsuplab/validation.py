@@ -80,6 +80,30 @@ def points(x, name="x", dtype="float32", min_points=1):
     return x.astype(dtype, copy=False)
 
 
+def float_samples(x, name="x", sample_shape=None, what="the model"):
+    """Return ``x`` as a float32 array (samples, ...) with at least one sample, finite, or raise naming ``name``.
+
+    ``sample_shape``: the shape one sample must have (e.g. an encoder's input), said as ``what`` expects it.
+    """
+    if isinstance(x, (list, tuple)):
+        x = np.asarray(x)
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"`{name}` must be a NumPy array, got {type(x).__name__}.")
+    if x.dtype.kind != "f":
+        raise TypeError(f"`{name}` must hold floats (e.g. pixels / 255), got dtype {x.dtype}.")
+    if sample_shape is not None and (x.ndim != len(sample_shape) + 1 or tuple(x.shape[1:]) != tuple(sample_shape)):
+        raise ValueError(f"`{name}` must have shape (samples, {', '.join(str(d) for d in sample_shape)}) "
+                         f"to match {what}, got shape {x.shape}.")
+    if x.ndim < 2:
+        raise ValueError(f"`{name}` must have shape (samples, ...), got shape {x.shape}.")
+    if len(x) == 0:
+        raise ValueError(f"`{name}` is empty (shape {x.shape}): at least one sample is needed.")
+    x = x.astype("float32", copy=False)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"`{name}` contains NaN or infinite values.")
+    return x
+
+
 def ids(values, name, size=None):
     """Return ``values`` as a 1-D int64 array of ids in [0, ``size``), or raise naming ``name``."""
     values = np.asarray(values)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import baselines
+from .. import baselines, metrics
 from . import Wrong, exercise, to_numpy
 
 
@@ -60,10 +60,10 @@ def _expect_errors(student_fn, code_size, n_train, n_test, dim):
     result = student_fn(model, data.x_train, data.x_test, code_size)
     if not isinstance(result, dict) or set(result) != {"AE", "PCA"}:
         raise Wrong('return a dict with exactly the keys "AE" and "PCA".')
-    want_ae = baselines.mse(to_numpy(model(data.x_test)), data.x_test)
+    want_ae = metrics.mse(to_numpy(model(data.x_test)), data.x_test)
     want_pca = baselines.pca_reconstruct(data.x_train, data.x_test, code_size)[2]
     got_ae, got_pca = float(result["AE"]), float(result["PCA"])
-    train_ae = baselines.mse(to_numpy(model(data.x_train)), data.x_train)
+    train_ae = metrics.mse(to_numpy(model(data.x_train)), data.x_train)
     train_pca = baselines.pca_reconstruct(data.x_train, data.x_train, code_size)[2]
     if np.isclose(got_ae, train_ae, rtol=1e-3) and not np.isclose(got_ae, want_ae, rtol=1e-3):
         raise Wrong("your AE error is measured on x_train; measure on x_test, the images the model never saw.")

@@ -43,16 +43,16 @@ class BatchStatNormalization(layers.Layer):
         return {**super().get_config(), "epsilon": self.epsilon}
 
 
-def build_trunk(input_shape, channels=(32, 64, 128), kernel_size=3, name="trunk"):
+def build_trunk(input_shape, filters=(32, 64, 128), kernel_size=3, name="trunk"):
     """VGG-like feature extractor: conv-BN-ReLU blocks, max-pool after all but the last, flattened."""
     x = keras.Input(input_shape, name="view")
     h = x
-    for i, c in enumerate(channels):
-        h = layers.Conv2D(positive_int(c, "channels"), kernel_size, padding="same", use_bias=False,
+    for i, c in enumerate(filters):
+        h = layers.Conv2D(positive_int(c, "filters"), kernel_size, padding="same", use_bias=False,
                           name=f"conv_{i}")(h)
         h = BatchStatNormalization(name=f"bn_{i}")(h)
         h = layers.ReLU(name=f"relu_{i}")(h)
-        if i < len(channels) - 1:
+        if i < len(filters) - 1:
             h = layers.MaxPooling2D(2, name=f"pool_{i}")(h)
     return keras.Model(x, layers.Flatten(name="features")(h), name=name)
 
@@ -146,6 +146,7 @@ class IICClusterer(keras.Model):
         self.input_side = trunk.input.shape[1]
         self.image_shape = None  # (height, width, channels) of the images, set by build
         self.best_subhead = 0
+        self.selection_losses = None  # (n_subheads,) IIC loss of each main sub-head on fresh pairs, set by fit_iic
         self._trainers = _Untracked()  # built lazily; not part of this model's saved state
 
     def build(self, input_shape):
@@ -168,7 +169,8 @@ class IICClusterer(keras.Model):
         raise TypeError(f"{type(self).__name__} does not train with `model.fit`: call "
                         "`unsuplab.iic.fit_iic(model, x, epochs=10, batch_size=140)` (from unsuplab.iic import "
                         "fit_iic), which trains the main and overclustering heads in alternation on pairs of views "
-                        "and returns a history dict.")
+                        "and returns its keras.callbacks.History; or "
+                        "unsuplab.clustering.IICClustering(model).fit(x), the clustering methods' common shape.")
 
     train_on_batch = fit
 
@@ -200,6 +202,10 @@ class IICClusterer(keras.Model):
                              f"(the crops are fractions of the side), got {tuple(x.shape[1:])}; build a new "
                              "model with `build_iic(input_shape=...)` for another size.")
         return x
+
+    def check_training_images(self, x, name="x"):
+        """The images ``fit_iic`` trains on: :meth:`check_images` (the per-pixel model also checks its crop)."""
+        return self.check_images(x, name)
 
     def check_subhead(self, subhead):
         """``subhead`` as an int in [0, n_subheads), or ``best_subhead`` when None."""
@@ -276,7 +282,7 @@ def check_heads(n_clusters, n_overclusters, n_subheads):
     return n_clusters, n_overclusters, n_subheads
 
 
-def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_subheads=5, channels=(32, 64, 128),
+def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_subheads=5, filters=(32, 64, 128),
               kernel_size=3, out_size=24, repeats=5, marginal_weight=1.0, seed=None, name="iic", **view_options):
     """Build an :class:`IICClusterer` (Ji et al., 2019).
 
@@ -293,15 +299,15 @@ def build_iic(input_shape=(28, 28, 1), n_clusters=10, n_overclusters=None, n_sub
     out_size = positive_int(out_size, "out_size", minimum=4)
     if out_size > min(input_shape[:2]):
         raise ValueError(f"`out_size` must be at most the image side {min(input_shape[:2])}, got {out_size}.")
-    if not isinstance(channels, (tuple, list)) or len(channels) < 1:
-        raise ValueError(f"`channels` must be a non-empty tuple of conv widths, one per block (e.g. (32, 64, 128)), "
-                         f"got {channels!r}.")
-    channels = tuple(positive_int(c, "channels") for c in channels)
-    if out_size // 2 ** (len(channels) - 1) < 1:
-        raise ValueError(f"`out_size` {out_size} is too small for {len(channels) - 1} poolings.")
+    if not isinstance(filters, (tuple, list)) or len(filters) < 1:
+        raise ValueError(f"`filters` must be a non-empty tuple of conv widths, one per block (e.g. (32, 64, 128)), "
+                         f"got {filters!r}.")
+    filters = tuple(positive_int(c, "filters") for c in filters)
+    if out_size // 2 ** (len(filters) - 1) < 1:
+        raise ValueError(f"`out_size` {out_size} is too small for {len(filters) - 1} poolings.")
     views = PairViews(out_size=out_size, repeats=repeats, seed=seed, name="views", **view_options)
     view_channels = 2 if views.use_sobel else input_shape[-1]
-    trunk = build_trunk((out_size, out_size, view_channels), channels, kernel_size)
+    trunk = build_trunk((out_size, out_size, view_channels), filters, kernel_size)
     n_features = trunk.output.shape[-1]
     main = build_head(n_features, n_clusters, n_subheads, "main_head")
     over = build_head(n_features, n_overclusters, n_subheads, "over_head") if n_overclusters else None

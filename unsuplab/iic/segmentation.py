@@ -397,6 +397,15 @@ class SegmentationClusterer(IICClusterer):
                              f"{self.stride}, got shape {x.shape}.")
         return x  # any size: the model is fully convolutional (training crops check their own size)
 
+    def check_training_images(self, x, name="x"):
+        """:meth:`check_images`, and room for the training crop: ``out_size`` plus twice the ``shift``."""
+        x = self.check_images(x, name)
+        s, d = self.views.out_size, self.views.shift
+        if s is not None and s + 2 * d > min(x.shape[1:3]):
+            raise ValueError(f"`{name}` images ({x.shape[1]} x {x.shape[2]}) are too small to train on: the training "
+                             f"crop `out_size` {s} plus twice the `shift` {d} needs {s + 2 * d} pixels on a side.")
+        return x
+
     def cluster_probabilities(self, x, head="main", batch_size=32):
         """Per-pixel probabilities (N, n_subheads, h, w, k) of the whole images at their size (bilinear
         upsampling), in near-equal batches."""

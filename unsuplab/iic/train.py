@@ -17,6 +17,7 @@ import time
 import keras
 import numpy as np
 
+from ..training import callback_list, history_of
 from ..validation import positive_int
 
 
@@ -34,19 +35,20 @@ def _check_schedule(model, schedule):
 
 
 def fit_iic(model, x, epochs=10, batch_size=140, learning_rate=1e-4, schedule=("main", "main", "over"),
-            verbose=0, on_epoch_end=None, time_limit=None, seed=0, loss_fn=None, select_size=2000):
-    """Train an :class:`~unsuplab.iic.model.IICClusterer` on images ``x``; return a history dict.
+            callbacks=None, time_limit=None, verbose=0, seed=0, loss_fn=None, select_size=2000):
+    """Train an :class:`~unsuplab.iic.model.IICClusterer` on images ``x``; return its ``keras.callbacks.History``.
 
-    ``batch_size`` counts images; each step sees ``batch_size * repeats`` pairs. ``on_epoch_end(epoch,
-    model, history)`` runs after each epoch (e.g. to draw ``P``). ``time_limit`` (seconds) stops
-    after the epoch that passes it. ``loss_fn(p, q, marginal_weight=...)`` replaces the objective
+    ``batch_size`` counts images; each step sees ``batch_size * repeats`` pairs. An epoch is one pass of the
+    schedule; ``callbacks`` (Keras callbacks, ``self.model`` the clusterer) run after each (e.g. to draw ``P``),
+    and ``time_limit`` (seconds) stops after the epoch that passes it (:mod:`unsuplab.training`).
+    ``loss_fn(p, q, marginal_weight=...)`` replaces the objective
     (default :func:`~unsuplab.iic.loss.iic_loss`); for a segmentation model, ``loss_fn(p1, p2, displacement,
     mask, marginal_weight=...)`` (default :func:`~unsuplab.iic.segmentation.segmentation_loss`).
-    History keys: ``main_loss``, ``over_loss`` (per epoch), ``main_subhead_losses`` (epochs, n_subheads:
-    running training loss), ``seconds`` (cumulative wall time), ``selection_losses`` (n_subheads: fresh pairs,
-    what picks ``best_subhead``) and ``best_subhead``.
+    ``history.history`` keys, one value per epoch: ``main_loss``, ``over_loss``, ``main_subhead_losses``
+    (n_subheads: running training loss), ``seconds`` (cumulative wall time). After training
+    ``model.selection_losses`` (n_subheads: fresh pairs) picks ``model.best_subhead``.
     """
-    x = model.check_images(x)
+    x = model.check_training_images(x)  # every check before any training (a failed JAX step loses the weights)
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size", minimum=2)
     select_size = positive_int(select_size, "select_size", minimum=2)
@@ -74,31 +76,32 @@ def fit_iic(model, x, epochs=10, batch_size=140, learning_rate=1e-4, schedule=("
         if not trainer.compiled:
             trainer.compile(optimizer=keras.optimizers.Adam(learning_rate))
         trainers[name] = trainer
-    history = {"main_loss": [], "over_loss": [], "main_subhead_losses": [], "seconds": []}
+    listed, _ = callback_list(callbacks, model, time_limit, epochs=epochs)
     rng = np.random.default_rng(seed)
     n_steps = len(x) // batch_size
     start = time.perf_counter()
+    listed.on_train_begin()
     for epoch in range(epochs):
-        losses = {}
+        listed.on_epoch_begin(epoch)
+        losses, subhead_losses = {}, [np.nan] * model.n_subheads
         for name in schedule:
             order = rng.permutation(len(x))[: n_steps * batch_size]
             log = trainers[name].fit(x[order], batch_size=batch_size, epochs=1, shuffle=False, verbose=0).history
             losses.setdefault(name, []).append(log["loss"][-1])
             if name == "main":
-                history["main_subhead_losses"].append([log[f"loss_{j}"][-1] for j in range(model.n_subheads)])
-        history["main_loss"].append(float(np.mean(losses.get("main", [np.nan]))))
-        history["over_loss"].append(float(np.mean(losses.get("over", [np.nan]))))
-        history["seconds"].append(time.perf_counter() - start)
+                subhead_losses = [log[f"loss_{j}"][-1] for j in range(model.n_subheads)]
+        logs = {"main_loss": float(np.mean(losses.get("main", [np.nan]))),
+                "over_loss": float(np.mean(losses.get("over", [np.nan]))),
+                "main_subhead_losses": subhead_losses, "seconds": time.perf_counter() - start}
         if verbose:
-            print(f"epoch {epoch + 1}/{epochs}: main loss {history['main_loss'][-1]:.4f}, "
-                  f"over loss {history['over_loss'][-1]:.4f}, {history['seconds'][-1]:.0f} s", flush=True)
-        if on_epoch_end is not None:
-            on_epoch_end(epoch, model, history)
-        if time_limit is not None and history["seconds"][-1] > time_limit:
+            print(f"epoch {epoch + 1}/{epochs}: main loss {logs['main_loss']:.4f}, "
+                  f"over loss {logs['over_loss']:.4f}, {logs['seconds']:.0f} s", flush=True)
+        listed.on_epoch_end(epoch, logs)
+        if model.stop_training:
             break
+    listed.on_train_end()
     if "main" in schedule:
         sample = rng.permutation(len(x))[:select_size]
-        history["selection_losses"] = model.pair_losses(x[sample], "main", batch_size=max(batch_size, 256)).tolist()
-        model.best_subhead = int(np.argmin(history["selection_losses"]))
-    history["best_subhead"] = model.best_subhead
-    return history
+        model.selection_losses = model.pair_losses(x[sample], "main", batch_size=max(batch_size, 256)).astype("float64")
+        model.best_subhead = int(np.argmin(model.selection_losses))
+    return history_of(listed)

@@ -15,7 +15,29 @@ build_super_resolver            bicubic + learned residual, starts as bicubic (l
 build_inpainter                 [holed image, mask] -> known pixels + a conv AE's guess in the hole (lesson 09)
 ==============================  ============================================================
 
-Train with ``model.compile("adam", "mse"); model.fit(x, x)`` (VAE: ``compile("adam"); fit(x)``).
+One argument glossary, for every builder and fit helper of the library (the models here, ``unsuplab.iic``,
+``unsuplab.dec``, ``unsuplab.jule``, ``unsuplab.selfsupervised``, ``unsuplab.recommender``):
+
+=================  ===================================================================================
+``input_shape``    one sample's shape, without the batch axis, e.g. ``(28, 28, 1)``
+``channels``       the number of image channels (1 grey, 3 colour); never a layer width
+``filters``        convolution widths: a tuple, one per block (an int where the network has one width)
+``hidden``         dense widths: a tuple, one per hidden layer, from the input towards the code
+``code_size``      the width of the learnt representation: an autoencoder's code, a VAE's latent
+                   ``z``, JULE's features (word vectors keep word2vec's own ``dim``)
+``n_clusters``     clusters of a clustering method (``n_overclusters``: IIC's second head)
+``epochs``,        the training budget of a fit (``steps`` where a method counts optimiser steps: DEC)
+``steps``
+``batch_size``     samples per optimiser step
+``callbacks``,     ``keras.callbacks.Callback`` list and seconds (:mod:`unsuplab.training`); every fit
+``time_limit``     helper returns a ``keras.callbacks.History``
+``optimizer``      a Keras optimiser or its name; ``learning_rate`` where a method builds its own
+                   optimisers (IIC: one per head; word2vec: a schedule)
+``seed``           every random draw of the call (weights, views, k-means, shuffling)
+=================  ===================================================================================
+
+Builders never compile: train with ``model.compile("adam", "mse"); model.fit(x, x)`` (VAE: ``compile("adam");
+fit(x)``).
 ``model.save(path)`` (or :func:`save_model`) writes atomically: a failed save leaves the old file.
 Importing this module registers its custom layers and models with Keras (as importing ``unsuplab.iic``,
 ``unsuplab.dec``... registers theirs), so ``keras.models.load_model`` reads a saved ``.keras`` file with no

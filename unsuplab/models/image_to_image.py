@@ -13,7 +13,7 @@ from ..validation import positive_int
 from .blocks import check_shape, crop_to, sizes
 
 
-def build_colorizer(width=16):
+def build_colorizer(filters=16):
     """Lightness in, colour out: ``L -> ab`` in CIE Lab, both scaled to about [-1, 1].
 
     An encoder-decoder with one stride-2 stage and a skip that hands the input L back to the last layer,
@@ -21,20 +21,20 @@ def build_colorizer(width=16):
     ECCV 2016; they classify quantised ab instead). Input (batch, H, W, 1) with even H and W (other
     inputs get a clear error from :class:`~unsuplab.layers.ImageShapeCheck`); output (batch, H, W, 2) through ``tanh``.
     """
-    width = positive_int(width, "width")
+    filters = positive_int(filters, "filters")
     lightness = keras.Input((None, None, 1), name="L")
     checked = ImageShapeCheck(1, multiple=2, name="L_check")(lightness)
-    h = layers.Conv2D(width, 3, padding="same", activation="relu")(checked)
-    h = layers.Conv2D(2 * width, 3, strides=2, padding="same", activation="relu")(h)
-    h = layers.Conv2D(2 * width, 3, padding="same", activation="relu")(h)
+    h = layers.Conv2D(filters, 3, padding="same", activation="relu")(checked)
+    h = layers.Conv2D(2 * filters, 3, strides=2, padding="same", activation="relu")(h)
+    h = layers.Conv2D(2 * filters, 3, padding="same", activation="relu")(h)
     h = layers.UpSampling2D(2)(h)
     h = layers.Concatenate()([h, checked])
-    h = layers.Conv2D(width, 3, padding="same", activation="relu")(h)
+    h = layers.Conv2D(filters, 3, padding="same", activation="relu")(h)
     ab = layers.Conv2D(2, 3, padding="same", activation="tanh", name="ab")(h)
     return keras.Model(lightness, ab, name="colorizer")
 
 
-def build_super_resolver(factor, width=64, channels=3):
+def build_super_resolver(factor, filters=64, channels=3):
     """Residual super-resolution: ``x_hat = bicubic(x_low) + T(f(x_low))``.
 
     f is two convolutions on the low-resolution image (SRCNN, Dong et al., 2014, works in low resolution as in
@@ -44,12 +44,12 @@ def build_super_resolver(factor, width=64, channels=3):
     (batch, h, w, channels) and (batch, factor*h, factor*w, channels).
     """
     factor = positive_int(factor, "factor", minimum=2)
-    width = positive_int(width, "width", minimum=2)
+    filters = positive_int(filters, "filters", minimum=2)
     channels = positive_int(channels, "channels")
     low = keras.Input((None, None, channels), name="low_resolution")
     bicubic = keras.Input((None, None, channels), name="bicubic")
-    h = layers.Conv2D(width, 5, padding="same", activation="relu")(low)
-    h = layers.Conv2D(width // 2, 3, padding="same", activation="relu")(h)
+    h = layers.Conv2D(filters, 5, padding="same", activation="relu")(low)
+    h = layers.Conv2D(filters // 2, 3, padding="same", activation="relu")(h)
     detail = layers.Conv2DTranspose(channels, 3 * factor, strides=factor, padding="same",
                                     kernel_initializer="zeros", name="enlarge")(h)
     return keras.Model([low, bicubic], layers.Add()([bicubic, detail]), name=f"super_resolver_x{factor}")

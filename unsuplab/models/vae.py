@@ -40,7 +40,7 @@ class VAE(Autoencoder):
         if len(samplers) != 1:
             raise ValueError(f"`encoder` must contain exactly one Sampling layer, found {len(samplers)}.")
         self.beta = samplers[0].beta
-        self.latent_dim = int(decoder.inputs[0].shape[-1])
+        self.code_size = int(decoder.inputs[0].shape[-1])
         self.elbo_tracker = keras.metrics.Mean(name="elbo")
         self._posterior = None
 
@@ -83,7 +83,7 @@ class VAE(Autoencoder):
     def generate(self, n=16, seed=0):
         """``n`` images decoded from ``z ~ N(0, I)`` (the prior), as NumPy."""
         n = positive_int(n, "n")
-        z = np.random.default_rng(seed).standard_normal((n, self.latent_dim)).astype("float32")
+        z = np.random.default_rng(seed).standard_normal((n, self.code_size)).astype("float32")
         return self.decoder.predict(z, verbose=0)
 
     def get_config(self):
@@ -98,7 +98,7 @@ def _all_layers(model):
             yield from _all_layers(layer)
 
 
-def build_vae(input_shape=(28, 28, 1), latent_dim=2, hidden=(512,), conv=False, beta=1.0,
+def build_vae(input_shape=(28, 28, 1), code_size=2, hidden=(512,), conv=False, beta=1.0,
               reconstruction="bernoulli", sigma=0.1, filters=(32, 64), activation="relu", seed=None,
               name="vae", corruption=None):
     """A VAE; ``fit(x)`` trains it after ``compile(optimizer)`` (no loss argument).
@@ -108,7 +108,7 @@ def build_vae(input_shape=(28, 28, 1), latent_dim=2, hidden=(512,), conv=False, 
     weights the KL; ``reconstruction`` is ``"bernoulli"`` (images in [0, 1]) or ``"gaussian"``.
     """
     input_shape = check_shape(input_shape, rank=3 if conv else None)
-    latent_dim = check_units(latent_dim, "latent_dim")
+    code_size = check_units(code_size, "code_size")
     hidden = sizes(hidden, "hidden")
     filters = sizes(filters, "filters") if conv else ()
     check_activation(activation)
@@ -129,12 +129,12 @@ def build_vae(input_shape=(28, 28, 1), latent_dim=2, hidden=(512,), conv=False, 
     h = layers.Flatten()(h)
     for i, units in enumerate(hidden):
         h = layers.Dense(units, activation=activation, name=f"enc_{i}")(h)
-    z_mean = layers.Dense(latent_dim, name="z_mean")(h)
-    z_log_var = layers.Dense(latent_dim, name="z_log_var")(h)
+    z_mean = layers.Dense(code_size, name="z_mean")(h)
+    z_log_var = layers.Dense(code_size, name="z_log_var")(h)
     z = Sampling(beta, seed=seed, name="z")([z_mean, z_log_var])
     encoder = keras.Model(x, [z_mean, z_log_var, z], name="encoder")
 
-    z_in = keras.Input((latent_dim,), name="z_in")
+    z_in = keras.Input((code_size,), name="z_in")
     h = z_in
     for i, units in enumerate(reversed(hidden)):
         h = layers.Dense(units, activation=activation, name=f"dec_{i}")(h)
