@@ -452,7 +452,6 @@ def fit_dec(autoencoder, x, n_clusters, idec=False, gamma=0.1, update_interval=1
     order, position = rng.permutation(len(x)), 0
     batch_logs = []
     listed.on_train_begin()
-    model.stop_training = False
     for step in range(steps + 1):
         stop = step == steps or model.stop_training
         if step % update_interval == 0 or stop:

@@ -278,18 +278,18 @@ def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_perio
     say(f"initial clusters: {count}")
     losses = []
 
-    while epochs_per_period and count > n_clusters:
-        if limit.hit or network.stop_training:  # e.g. a callback that stopped at the initial step
+    def stopped():  # the time limit, or a callback's stop_training (even at the initial step): to the final pass
+        if limit.hit or network.stop_training:
             history.stopped_by_time = limit.hit
             say("time is up: final pass" if limit.hit else "stopped by a callback: final pass")
-            break
+        return limit.hit or network.stop_training
+
+    while epochs_per_period and count > n_clusters and not stopped():
         fitted = trainer.fit(x, labels, batch_size=min(batch_size, len(x)), epochs=epochs_per_period, shuffle=True,
                              verbose=0, callbacks=[limit])
         losses = [float(v) for v in fitted.history.get("loss", [])]
         history.epoch_losses.extend(losses)  # (an epoch cut short by the time limit counts as one)
-        if limit.hit:
-            history.stopped_by_time = True
-            say("time is up: final pass")
+        if stopped():
             break
         current = features()
         merges = min(math.ceil(eta * count), count - n_clusters)

@@ -60,11 +60,12 @@ class History(keras.callbacks.History):
 
 
 def callback_list(callbacks, model, time_limit=None, **params):
-    """``keras.callbacks.CallbackList`` of ``callbacks`` plus a :class:`TimeLimit` (when ``time_limit`` is
-    set) and a ``History``, bound to ``model``; returns ``(callback_list, time_limit_callback)``.
+    """``keras.callbacks.CallbackList`` of ``callbacks`` plus a :class:`TimeLimit` of ``time_limit`` seconds (None:
+    no limit) and a :class:`History`, bound to ``model`` (whose ``stop_training`` it resets, as ``fit`` does);
+    returns ``(callback_list, time_limit_callback)``.
 
     A custom loop calls ``on_train_begin``, ``on_epoch_end(epoch, logs)`` (and ``on_train_batch_end`` where it
-    has batches), checks ``model.stop_training``, calls ``on_train_end`` and returns ``callback_list.history``.
+    has batches), checks ``model.stop_training``, calls ``on_train_end`` and returns :func:`history_of` the list.
     """
     if callbacks is None:
         callbacks = []

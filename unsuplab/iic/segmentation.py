@@ -159,6 +159,14 @@ class SegmentationViews(keras.layers.Layer):
 
     evaluation_view = prepare
 
+    def check_room(self, side_lengths, name="x"):
+        """Raise unless images of these (height, width) hold the training crop: ``out_size`` + 2 ``shift``."""
+        s, d = self.out_size, self.shift
+        if s is not None and s + 2 * d > min(side_lengths):
+            raise ValueError(f"`{name}` images ({side_lengths[0]} x {side_lengths[1]}) are too small to train on: the "
+                             f"training crop `out_size` {s} plus twice the `shift` {d} needs {s + 2 * d} pixels on "
+                             "a side.")
+
     def _draw(self, n, count):
         """``n`` random integers in [0, count) (count may be a tensor)."""
         u = keras.random.uniform((n,), seed=self.seed_generator)
@@ -176,9 +184,8 @@ class SegmentationViews(keras.layers.Layer):
             x, shifts = images, ops.zeros((n, 2))
             gx = x
         else:
-            if None not in images.shape[1:3] and s + 2 * d > min(images.shape[1:3]):
-                raise ValueError(f"The training crop `out_size` {s} plus twice the `shift` {d} is larger than "
-                                 f"the images {tuple(images.shape[1:3])}.")
+            if None not in images.shape[1:3]:
+                self.check_room(images.shape[1:3])
             h, w = ops.shape(images)[1], ops.shape(images)[2]  # dynamic: TensorFlow may trace unknown sides
             ox, oy = d + self._draw(n, w - s - 2 * d + 1), d + self._draw(n, h - s - 2 * d + 1)
             m = d // self.shift_step
@@ -400,10 +407,7 @@ class SegmentationClusterer(IICClusterer):
     def check_training_images(self, x, name="x"):
         """:meth:`check_images`, and room for the training crop: ``out_size`` plus twice the ``shift``."""
         x = self.check_images(x, name)
-        s, d = self.views.out_size, self.views.shift
-        if s is not None and s + 2 * d > min(x.shape[1:3]):
-            raise ValueError(f"`{name}` images ({x.shape[1]} x {x.shape[2]}) are too small to train on: the training "
-                             f"crop `out_size` {s} plus twice the `shift` {d} needs {s + 2 * d} pixels on a side.")
+        self.views.check_room(x.shape[1:3], name)
         return x
 
     def cluster_probabilities(self, x, head="main", batch_size=32):
