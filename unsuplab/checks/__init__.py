@@ -413,6 +413,47 @@ def call_on_images(model, input_shape, n, rng, hint=""):
                     f"{type(exc).__name__}: {exc}. Start with keras.Input(shape=input_shape){hint}.") from exc
 
 
+def two_steps_update(model, layer, loss, inputs, target, path):
+    """Compile ``model`` with ``loss``, take two training steps on ``(inputs, target)`` and :class:`Wrong` unless
+    the loss stays finite and ``layer``'s kernel moves (the gradient reaches it). ``path`` completes the hint
+    "Build one model from <path>", e.g. "the image input to the output"."""
+    first = to_numpy(layer.weights[0]).copy()
+    model.compile(optimizer="adam", loss=loss, run_eagerly=True)  # 2 steps: no compiling
+    for _ in range(2):
+        logs = model.train_on_batch(inputs, target, return_dict=True)
+    if not np.isfinite(float(logs["loss"])):
+        raise Wrong("two training steps gave a NaN or infinite loss.")
+    if np.allclose(to_numpy(layer.weights[0]), first):
+        raise Wrong("two training steps left the first convolution unchanged: the gradient does not reach it. "
+                    f"Build one model from {path}, and leave the layers trainable.")
+
+def call_student_layer(layer_class, inputs, returns, **kwargs):
+    """``(layer, output as NumPy)`` of ``layer_class(**kwargs)`` called on ``inputs``, or :class:`Wrong` when the
+    class is no Keras layer or ``call`` returns None (``returns`` says what it should return)."""
+    import keras
+
+    layer = layer_class(**kwargs)
+    if not isinstance(layer, keras.layers.Layer):
+        raise Wrong(f"the class must subclass keras.layers.Layer, got {type(layer).__name__}.")
+    out = layer(keras.ops.convert_to_tensor(inputs))
+    if out is None:
+        raise Wrong(f"call() returns None: {returns}.")
+    return layer, to_numpy(out)
+
+
+def gradient_in_plain_words(step, what, advice):
+    """``step()``; a crash inside the student's code (Keras' wrapper peeled off) becomes a :class:`Wrong` that
+    says no gradient can flow through ``what``, then ``advice``."""
+    try:
+        return step()
+    except (NotImplementedError, Wrong):
+        raise
+    except Exception as exc:
+        exc = innermost_error(exc)  # the student's error, not Keras' wrapper
+        raise Wrong(f"no gradient can flow through your {what} ({type(exc).__name__}: {str(exc)[:120]}). "
+                    f"{advice}") from exc
+
+
 if _ISOLATE:
     isolation.start(_MEMORY_GB)  # now, before the lesson runs any tensor op (see isolation.py)
 _freeze(sys.modules[__name__])

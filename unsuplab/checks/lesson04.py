@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from . import Wrong, exercise, expect_close, to_numpy
+from . import Wrong, call_student_layer, exercise, expect_close, to_numpy
 
 EPS = 1e-7  # rho_hat is clipped to [EPS, 1 - EPS], as in unsuplab.losses.kl_sparsity
 
@@ -15,15 +15,8 @@ def kl_penalty(rho, beta, codes):
 
 def _penalty(layer_class, rho, beta, codes):
     """The layer's output and the one loss it added when called on ``codes``."""
-    import keras
-
-    layer = layer_class(rho=rho, beta=beta)
-    if not isinstance(layer, keras.layers.Layer):
-        raise Wrong(f"the class must subclass keras.layers.Layer, got {type(layer).__name__}.")
-    out = layer(keras.ops.convert_to_tensor(codes))
-    if out is None:
-        raise Wrong("call() returns None: return the inputs unchanged (the layer only adds a loss).")
-    out = to_numpy(out)
+    layer, out = call_student_layer(layer_class, codes, "return the inputs unchanged (the layer only adds a loss)",
+                                    rho=rho, beta=beta)
     if out.shape != codes.shape or not np.allclose(out, codes):
         raise Wrong(f"call() must return its input unchanged, shape {codes.shape}; it returned shape {out.shape} "
                     "or other values. Add the penalty with self.add_loss(...) and return inputs.")

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from . import Wrong, backend_specific_call, exercise, expect_close, innermost_error, to_numpy
+from . import Wrong, backend_specific_call, exercise, expect_close, gradient_in_plain_words, to_numpy
 
 # Three latent dimensions with different means and standard deviations 1, 0.5 and 2.
 _MEAN = np.array([1.5, -2.0, 0.0], "float32")
@@ -68,14 +68,7 @@ def _probe_step(student_fn, lr=0.1, layer_class=None, beta=1.0):
 
 def _probe(what, advice, *args, **kwargs):
     """:func:`_probe_step`, with a crash inside the student's code turned into plain words."""
-    try:
-        return _probe_step(*args, **kwargs)
-    except (NotImplementedError, Wrong):
-        raise
-    except Exception as exc:
-        exc = innermost_error(exc)  # the student's error, not Keras' wrapper
-        raise Wrong(f"no gradient can flow through your {what} ({type(exc).__name__}: {str(exc)[:120]}). "
-                    f"{advice}") from exc
+    return gradient_in_plain_words(lambda: _probe_step(*args, **kwargs), what, advice)
 
 
 def _expect_sample_statistics(mean, std, noise_hint):

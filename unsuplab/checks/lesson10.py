@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import degrade
-from . import CONV_TYPES, Wrong, exercise, expect_close, student_model, to_numpy
+from . import CONV_TYPES, Wrong, exercise, expect_close, student_model, to_numpy, two_steps_update
 
 POOL_TYPES = ("MaxPooling2D", "AveragePooling2D")
 MERGE_TYPES = ("Concatenate", "Add")  # the Keras layers, and keras.ops.concatenate / add in a functional model
@@ -129,17 +129,9 @@ def unet_colorizer(student_fn, input_shape=(None, None, 1)):
                     "so the decoder works from a coarse map and cannot put a colour edge exactly where the "
                     "lightness edge is (colours bleed across outlines). Join a full-resolution encoder map with "
                     "the upsampled decoder map: h = layers.Concatenate()([upsampled, encoder_map]).")
-    first = to_numpy(convs[0].weights[0]).copy()
-    model.compile(optimizer="adam", loss="mse", run_eagerly=True)  # 2 steps: no compiling
     lightness = rng.uniform(size=(4, *SIZES[0], 1)).astype("float32")
     target = np.clip(0.3 * rng.normal(size=(4, *SIZES[0], 2)), -1, 1).astype("float32")
-    for _ in range(2):
-        logs = model.train_on_batch(lightness, target, return_dict=True)
-    if not np.isfinite(float(logs["loss"])):
-        raise Wrong("two training steps gave a NaN or infinite loss.")
-    if np.allclose(to_numpy(convs[0].weights[0]), first):
-        raise Wrong("two training steps left the first convolution unchanged: the gradient does not reach it. "
-                    "Build one model from the L input to the ab output, and leave the layers trainable.")
+    two_steps_update(model, convs[0], "mse", lightness, target, "the L input to the ab output")
     return (f"{len(convs)} convolution layer(s), ab out at the input's height and width in [-1, 1], a skip "
             "connection around the downsampling; two training steps update the first convolution.")
 

@@ -5,7 +5,15 @@ import warnings
 import numpy as np
 
 from .. import metrics
-from . import Wrong, backend_specific_call, exercise, expect_close, innermost_error, to_numpy
+from . import (
+    Wrong,
+    backend_specific_call,
+    call_student_layer,
+    exercise,
+    expect_close,
+    gradient_in_plain_words,
+    to_numpy,
+)
 
 
 def _problem():
@@ -46,15 +54,7 @@ _NO_GRADIENT = ("ops.round (like a comparison or a cast) has a zero gradient alm
 
 def _forward(layer_class):
     """The layer's bits for ``_CODES`` as NumPy, or :class:`Wrong` on a wrong type, shape or value."""
-    import keras
-
-    layer = layer_class()
-    if not isinstance(layer, keras.layers.Layer):
-        raise Wrong(f"the class must subclass keras.layers.Layer, got {type(layer).__name__}.")
-    out = layer(keras.ops.convert_to_tensor(_CODES))
-    if out is None:
-        raise Wrong("call() returns None: return the bits.")
-    out = to_numpy(out)
+    _, out = call_student_layer(layer_class, _CODES, "return the bits")
     if out.shape != _CODES.shape:
         raise Wrong(f"the bits should have the codes' shape {_CODES.shape}, one bit per code unit, but have "
                     f"shape {out.shape}.")
@@ -110,16 +110,12 @@ def _encoder_moves(layer_class):
 
 def _train(what, layer_class):
     """:func:`_encoder_moves` or :func:`_gradient_step`, with Keras' warnings silenced and a crash in plain words."""
-    try:
+    def step():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "Gradients do not exist for variables": we say it in plain words
             return what(layer_class)
-    except (NotImplementedError, Wrong):
-        raise
-    except Exception as exc:
-        exc = innermost_error(exc)  # the student's error, not Keras' wrapper
-        raise Wrong(f"no gradient can flow through your layer ({type(exc).__name__}: {str(exc)[:120]}). "
-                    f"{_NO_GRADIENT}") from exc
+
+    return gradient_in_plain_words(step, "layer", _NO_GRADIENT)
 
 
 @exercise("Exercise 1 (a binarising layer with the straight-through estimator)",
