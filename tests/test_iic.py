@@ -181,6 +181,20 @@ def test_model_shapes_and_bad_input(trained):
         type(model)(model.trunk, model.main_head, model.views, marginal_weight="1.5")
 
 
+def test_features_are_what_the_heads_read(trained):
+    """``features`` is the trunk on the centre views (what a probe reads): the main head applied to them gives
+    ``cluster_probabilities``; the batching does not change them beyond the batch statistics of equal batches."""
+    model, _, x, _ = trained
+    f = model.features(x[:20], batch_size=10)
+    assert f.shape == (20, model.trunk.output.shape[-1])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model.main_head(f[:10])),
+                               model.cluster_probabilities(x[:10]), atol=1e-5)
+    with pytest.raises(ValueError, match="batch_size"):
+        model.features(x[:4], batch_size=0)
+    with pytest.raises(ValueError, match="shape"):
+        model.features(x[:4, :, :, 0])
+
+
 def test_training_lowers_loss_and_round_trips(trained, tmp_path):
     model, history, x, y = trained
     assert isinstance(history, keras.callbacks.History) and history.model is model

@@ -207,6 +207,20 @@ def test_rotation_learns_and_round_trips(tmp_path):
     np.testing.assert_allclose(loaded.encode(x[:8]), model.encode(x[:8]), atol=1e-5)
 
 
+def test_unpooled_features_are_the_map_the_pooling_averages():
+    """``encode(x, pooled=False)`` is the encoder's last feature map, flattened: its per-channel mean over the
+    positions is ``encode(x)`` (global average pooling), and an encoder without final pooling is refused."""
+    x, _ = _toy_images(6)
+    model = SimCLR(_small_encoder())
+    maps = model.encode(x, pooled=False)
+    assert maps.shape == (6, 6 * 6 * 16)  # 12 x 12 pooled once to 6 x 6, 16 filters
+    np.testing.assert_allclose(maps.reshape(6, 36, 16).mean(axis=1), model.encode(x), atol=1e-5)
+    inputs = keras.Input((12, 12, 1))
+    flat = SimCLR(keras.Model(inputs, keras.layers.Flatten()(keras.layers.Conv2D(2, 3)(inputs))))
+    with pytest.raises(ValueError, match="global pooling.*Flatten"):
+        flat.encode(x, pooled=False)
+
+
 def test_models_refuse_bad_input():
     model = SimCLR(_small_encoder())
     model.compile(optimizer="adam")

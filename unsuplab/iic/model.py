@@ -217,16 +217,23 @@ class IICClusterer(keras.Model):
                              f"{self.n_subheads} sub-heads) or None for the best one, got {subhead!r}.")
         return int(subhead)
 
-    def cluster_probabilities(self, x, head="main", batch_size=1000):
-        """Probabilities (N, n_subheads, k) on the centre view, in near-equal batches (batch-statistics BN)."""
+    def on_centre_views(self, network, x, batch_size):
+        """``network`` applied to the centre views of ``x`` in near-equal batches (batch-statistics BN)."""
         x = self.check_images(x)
         n = len(x)
         batches = max(1, -(-n // positive_int(batch_size, "batch_size")))
         size = -(-n // batches)
+        return np.concatenate([ops.convert_to_numpy(network(self.views.evaluation_view(x[i:i + size])))
+                               for i in range(0, n, size)])
+
+    def features(self, x, batch_size=1000):
+        """The trunk's features (N, n_features) of the centre views: the representation a probe reads."""
+        return self.on_centre_views(self.trunk, x, batch_size)
+
+    def cluster_probabilities(self, x, head="main", batch_size=1000):
+        """Probabilities (N, n_subheads, k) on the centre view."""
         net = self.head(head)
-        out = [ops.convert_to_numpy(net(self.trunk(self.views.evaluation_view(x[i:i + size]))))
-               for i in range(0, n, size)]
-        return np.concatenate(out)
+        return self.on_centre_views(lambda views: net(self.trunk(views)), x, batch_size)
 
     def assign(self, x, head="main", subhead=None, batch_size=1000):
         """Hard cluster of each image from one sub-head (default: the lowest-loss one found by ``fit_iic``)."""

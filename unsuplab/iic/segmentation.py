@@ -413,12 +413,9 @@ class SegmentationClusterer(IICClusterer):
     def cluster_probabilities(self, x, head="main", batch_size=32):
         """Per-pixel probabilities (N, n_subheads, h, w, k) of the whole images at their size (bilinear
         upsampling), in near-equal batches."""
-        x = self.check_images(x)
-        batches = max(1, -(-len(x) // positive_int(batch_size, "batch_size")))
-        size = -(-len(x) // batches)
         net = self.head(head)
-        return np.concatenate([ops.convert_to_numpy(upsample_maps(net(self.trunk(self.views.evaluation_view(
-            x[i:i + size]))), self.upsample)) for i in range(0, len(x), size)])
+        return self.on_centre_views(lambda views: upsample_maps(net(self.trunk(views)), self.upsample), x,
+                                    batch_size)
 
     def assign(self, x, head="main", subhead=None, batch_size=32):
         """Cluster map (N, h, w) from one sub-head (default: the lowest-loss one found by ``fit_iic``)."""

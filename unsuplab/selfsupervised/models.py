@@ -83,11 +83,20 @@ class _Pretext(keras.Model):
             raise ValueError("`y` must be None: a self-supervised model makes its own targets; call fit(x).")
         return super().fit(x, **kwargs)
 
-    def encode(self, x, batch_size=256):
-        """Frozen features ``encoder(x)`` of the images ``x`` as a NumPy array (BatchNorm in inference mode)."""
+    def encode(self, x, batch_size=256, pooled=True):
+        """Frozen features of the images ``x`` as a NumPy array (BatchNorm in inference mode): ``encoder(x)``, or
+        with ``pooled=False`` the feature map that the encoder's final global pooling averages, flattened: it
+        keeps *where* each feature fired, which a neighbour vote on centred digits needs."""
         x = as_images(x, "x", height=self.encoder.input.shape[1], width=self.encoder.input.shape[2],
                       channels=self.encoder.input.shape[3])
-        return np.asarray(self.encoder.predict(x, batch_size=batch_size, verbose=0))
+        network = self.encoder
+        if not pooled:
+            last = self.encoder.layers[-1]
+            if not isinstance(last, (layers.GlobalAveragePooling2D, layers.GlobalMaxPooling2D)):
+                raise ValueError("`pooled=False` needs an encoder that ends in global pooling (build_encoder's "
+                                 f"does); this one ends in {type(last).__name__}.")
+            network = keras.Model(self.encoder.input, layers.Flatten()(last.input))
+        return np.asarray(network.predict(x, batch_size=batch_size, verbose=0))
 
     def get_config(self):
         return {**super().get_config(), **parts_config(self, self.parts)}
