@@ -427,6 +427,7 @@ def two_steps_update(model, layer, loss, inputs, target, path):
         raise Wrong("two training steps left the first convolution unchanged: the gradient does not reach it. "
                     f"Build one model from {path}, and leave the layers trainable.")
 
+
 def call_student_layer(layer_class, inputs, returns, **kwargs):
     """``(layer, output as NumPy)`` of ``layer_class(**kwargs)`` called on ``inputs``, or :class:`Wrong` when the
     class is no Keras layer or ``call`` returns None (``returns`` says what it should return)."""
