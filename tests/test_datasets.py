@@ -55,6 +55,22 @@ def test_photos_patches_hold_out_test_photos():
     assert not set(datasets.PHOTOS_TRAIN) & set(datasets.PHOTOS_TEST)
 
 
+def test_augmented_patches_are_the_same_patches_turned_or_mirrored():
+    plain, src = datasets.photo_patches(size=8, count=40, seed=3)
+    turned, src_turned = datasets.photo_patches(size=8, count=40, seed=3, augment=True)
+    assert np.array_equal(src, src_turned)
+
+    def symmetries(p):
+        return [np.rot90(q, k) for q in (p, p[:, ::-1]) for k in range(4)]
+
+    assert all(any(np.array_equal(t, s) for s in symmetries(p)) for p, t in zip(plain, turned))
+    assert sum(np.array_equal(p, t) for p, t in zip(plain, turned)) < 20  # most patches moved
+    s = datasets.load("photos", n_train=20, n_test=10, size=8, augment=True)
+    assert np.array_equal(s.x_test, datasets.load("photos", n_train=20, n_test=10, size=8).x_test)
+    with pytest.raises(TypeError, match="augment"):
+        datasets.photo_patches(augment="yes")
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(size=0), "size"), (dict(size=4000), "size"), (dict(count=0), "count"), (dict(split="val"), "split")])
 def test_photo_patches_reject_bad_arguments(kwargs, message):

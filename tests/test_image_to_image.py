@@ -52,7 +52,9 @@ def test_colorizer_bad_filters():
 
 def test_inpainter_keeps_known_pixels_fills_the_hole_and_round_trips(tmp_path):
     keras.utils.set_random_seed(0)
-    model = build_inpainter((12, 12, 1), filters=(4, 8))
+    model = build_inpainter((12, 12, 1), filters=(4, 8), context=(8, 8))
+    assert model.get_layer("context_0").dilation_rate == (2, 2)  # the wider view (Iizuka et al., 2017)
+    assert model.get_layer("context_1").dilation_rate == (1, 1)
     rng = np.random.default_rng(0)
     x = rng.uniform(size=(3, 12, 12, 1)).astype("float32")
     mask = np.zeros((3, 12, 12, 1), "float32")
@@ -68,7 +70,8 @@ def test_inpainter_keeps_known_pixels_fills_the_hole_and_round_trips(tmp_path):
 
 
 @pytest.mark.parametrize("kwargs, match", [({"filters": ()}, "at least one"),
-                                           ({"input_shape": (3, 3, 1), "filters": (4, 8)}, "too small")])
+                                           ({"input_shape": (3, 3, 1), "filters": (4, 8)}, "too small"),
+                                           ({"context": (8, 0)}, "context")])
 def test_inpainter_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         build_inpainter(**kwargs)

@@ -82,6 +82,16 @@ def test_auroc_and_threshold():
         metrics.threshold_at_fpr(normal, 1.5)
 
 
+def test_combine_scores_puts_detectors_on_one_scale_and_lets_them_cover_for_each_other():
+    # detector a sees anomaly 2 only, detector b (in units 1000 times larger) sees anomaly 3 only
+    a, b = np.array([1.0, 1.0, 5.0, 1.0]), np.array([1000.0, 1000.0, 1000.0, 5000.0])
+    combined = metrics.combine_scores([a, b], [np.ones(3), np.full(3, 1000.0)])
+    np.testing.assert_allclose(combined, [2.0, 2.0, 6.0, 6.0])
+    is_anomaly = [0, 0, 1, 1]
+    assert metrics.auroc(combined, is_anomaly) == 1.0 > max(metrics.auroc(a, is_anomaly), metrics.auroc(b, is_anomaly))
+    np.testing.assert_allclose(metrics.combine_scores([a], [[2.0]]), a / 2)
+
+
 def test_one_class_protocol_with_a_perfect_and_a_useless_score():
     rng = np.random.default_rng(0)
     y = np.repeat(np.arange(3), 20)
@@ -149,6 +159,10 @@ D = np.array([[0.0, 1.0, 2.0]])
     (lambda: metrics.threshold_at_fpr([0.1, np.nan], 0.1), ValueError, "normal_scores"),
     (lambda: metrics.threshold_at_fpr([], 0.1), ValueError, "normal_scores"),
     (lambda: metrics.threshold_at_fpr([0.1], float("nan")), ValueError, "fpr"),
+    (lambda: metrics.combine_scores([[0.1]], []), ValueError, "one array per detector"),
+    (lambda: metrics.combine_scores([[0.1], [0.2, 0.3]], [[1.0], [1.0]]), ValueError, "scores\\[1\\]"),
+    (lambda: metrics.combine_scores([[0.1]], [[0.0, 0.0]]), ValueError, "median > 0"),
+    (lambda: metrics.combine_scores([[np.nan]], [[1.0]]), ValueError, "NaN"),
     (lambda: metrics.precision_at_k(np.array([[0.0, np.nan, 2.0]]), [0], [0, 0, 1], k=1), ValueError, "distances"),
     (lambda: metrics.mean_average_precision(np.array([[0.0, np.nan, 2.0]]), [0], [0, 0, 1]), ValueError, "distances"),
     (lambda: metrics.precision_at_k(np.zeros((0, 3)), [], [0, 0, 1], k=1), ValueError, "distances"),

@@ -30,6 +30,8 @@ BUILDERS = {
     "sparse_l1": lambda: build_sparse_autoencoder(code_size=32, hidden=(64,), penalty="l1"),
     "sparse_kl": lambda: build_sparse_autoencoder(code_size=32, hidden=(64,), penalty="kl"),
     "denoising": lambda: build_denoising_autoencoder(kind="mask_pixels", amount=0.3, code_size=16, hidden=(64,)),
+    "denoising_shifted": lambda: build_dense_autoencoder(code_size=16, hidden=(64,), corruption=[
+        keras.layers.RandomTranslation(1 / 28, 1 / 28, fill_mode="constant"), {"kind": "mask_pixels", "amount": 0.5}]),
     "contractive": lambda: build_contractive_autoencoder(code_size=16),
     "contractive_estimate": lambda: build_contractive_autoencoder(code_size=16, hidden=(32,), method="estimate"),
     "vae": lambda: build_vae(code_size=2, hidden=(64,)),
@@ -222,3 +224,17 @@ def test_corruption_only_while_training(mnist):
     model = build_denoising_autoencoder(build_conv_autoencoder, kind="gaussian", amount=0.5, filters=(4,))
     np.testing.assert_array_equal(model.encode(x), model.encode(x))
     assert not np.allclose(ops.convert_to_numpy(model(x, training=True)), ops.convert_to_numpy(model(x)))
+
+
+def test_a_list_of_corruptions_applies_in_order_while_training_only(mnist):
+    x = mnist[1][:8]
+    shift = keras.layers.RandomTranslation(2 / 28, 2 / 28, fill_mode="constant", seed=0)
+    model = build_dense_autoencoder(code_size=4, corruption=[shift, "mask_pixels"])
+    first, second = model.encoder.layers[1:3]
+    assert first is shift and second.kind == "mask_pixels"
+    np.testing.assert_array_equal(model.encode(x), model.encode(x))
+    seen = keras.Model(model.encoder.input, second.output)(x, training=True)
+    blank_after, blank_before = (ops.convert_to_numpy(seen) == 0).mean(), (x == 0).mean()
+    assert blank_after > blank_before + 0.05  # the mask blanks about half of the inked pixels too
+    with pytest.raises(TypeError, match="corruption"):
+        build_dense_autoencoder(corruption=["mask_pixels", 3])

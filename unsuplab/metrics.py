@@ -16,7 +16,7 @@ Reconstruction and images
 Anomaly detection
 
 * ``auroc``, ``one_class_aurocs``: each class in turn normal, the rest anomalous; AUROC per class
-  (``sklearn.metrics.roc_auc_score``); ``threshold_at_fpr``.
+  (``sklearn.metrics.roc_auc_score``); ``threshold_at_fpr``; ``combine_scores``, an ensemble of detectors.
 
 Retrieval
 
@@ -185,6 +185,29 @@ def one_class_aurocs(score_fn, x_train, y_train, x_test, y_test, classes=None):
         scores = np.asarray(score_fn(normal, x_test)).reshape(-1)
         out[int(c)] = auroc(scores, y_test != c)
     return out
+
+
+def combine_scores(scores, normal_scores):
+    """Several detectors' scores as one: ``sum_d s_d(x) / median(s_d(normal))``.
+
+    ``scores`` and ``normal_scores`` are lists with one array per detector: its scores of the images to rank
+    and of normal images (the training images will do). Dividing by the normal median puts every detector on
+    the same scale (1 = a typical normal image), so none dominates because its error is measured in other
+    units; detectors that miss different anomalies then cover for each other.
+    """
+    if len(scores) != len(normal_scores) or len(scores) == 0:
+        raise ValueError(f"`scores` and `normal_scores` must be lists of the same, non-zero length (one array per "
+                         f"detector), got {len(scores)} and {len(normal_scores)}.")
+    total = 0.0
+    for d, (s, n) in enumerate(zip(scores, normal_scores)):
+        s, n = _finite(s, f"scores[{d}]").reshape(-1), _finite(n, f"normal_scores[{d}]").reshape(-1)
+        scale = np.median(n)
+        if not scale > 0:
+            raise ValueError(f"`normal_scores[{d}]` must have a median > 0 to scale by, got {scale}.")
+        if d and len(s) != len(total):
+            raise ValueError(f"`scores[{d}]` has {len(s)} scores, `scores[0]` {len(total)}.")
+        total = total + s / scale
+    return total
 
 
 def threshold_at_fpr(normal_scores, fpr):

@@ -67,24 +67,32 @@ def check_weight(weight, name="weight"):
     return float(weight)
 
 
-def corruption_layer(corruption):
+def corruption_layer(corruption, name="corruption"):
     """``None``, a kind name (``"gaussian"``...), a dict of :class:`~unsuplab.layers.Corruption` arguments,
-    or the layer itself."""
-    if corruption is None or isinstance(corruption, Corruption):
-        return corruption
+    the layer itself, or a list of these and of Keras' random image layers (``keras.layers.RandomTranslation``...),
+    applied in order. Returns a list of layers."""
+    if corruption is None:
+        return []
+    if isinstance(corruption, (list, tuple)):
+        return [layer for i, item in enumerate(corruption)
+                for layer in corruption_layer(item, name if i == 0 else f"{name}_{i}")]
+    if isinstance(corruption, keras.layers.Layer):
+        return [corruption]
     if isinstance(corruption, str):
-        return Corruption(corruption, name="corruption")
+        return [Corruption(corruption, name=name)]
     if isinstance(corruption, dict):
-        return Corruption(name="corruption", **corruption)
-    raise TypeError(f"`corruption` must be None, a kind name, a dict or a Corruption layer, "
+        return [Corruption(name=name, **corruption)]
+    raise TypeError(f"`corruption` must be None, a kind name, a dict, a Keras layer or a list of these, "
                     f"got {type(corruption).__name__}.")
 
 
 def image_input(input_shape, corruption=None):
-    """The encoder's input, and the tensor after the (training-only) corruption, if any."""
+    """The encoder's input, and the tensor after the (training-only) corruptions, if any."""
     x = keras.Input(input_shape, name="image")
-    layer = corruption_layer(corruption)
-    return x, (x if layer is None else layer(x))
+    h = x
+    for layer in corruption_layer(corruption):
+        h = layer(h)
+    return x, h
 
 
 def dense_decoder(code_size, input_shape, hidden, activation, output_activation):

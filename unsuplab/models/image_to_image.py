@@ -55,7 +55,7 @@ def build_super_resolver(factor, filters=64, channels=3):
     return keras.Model([low, bicubic], layers.Add()([bicubic, detail]), name=f"super_resolver_x{factor}")
 
 
-def build_inpainter(input_shape=(28, 28, 1), filters=(32, 64)):
+def build_inpainter(input_shape=(28, 28, 1), filters=(32, 64), context=(128, 128)):
     """Inpainting with a known hole: inputs ``[x_holed, mask]``, output ``(1 - mask) * x_holed + mask * g``.
 
     ``mask`` is 1 inside the hole and 0 elsewhere, shape (batch, H, W, 1) (the boolean mask of
@@ -63,11 +63,15 @@ def build_inpainter(input_shape=(28, 28, 1), filters=(32, 64)):
     holed image, since a hole of zeros looks like black background otherwise (context encoders, Pathak et al.,
     CVPR 2016; partial convolutions, Liu et al., ECCV 2018, also tell the network where the hole is). g is
     :func:`~unsuplab.models.build_conv_autoencoder` with ``decoder="upsample"``: ``[Conv(f) -> MaxPool]`` for
-    ``f`` in ``filters``, then ``[UpSample -> Conv]`` back, sigmoid out. The composite passes the known pixels
-    through exactly and takes g only inside the hole, so a loss on the whole image trains g on the hole alone.
+    ``f`` in ``filters``; then the ``context`` convolutions at the lowest resolution, the first dilated by 2, so
+    that the guess for the middle of a large hole sees the digit beyond the hole's border (dilated convolutions
+    in the middle of the completion network: Iizuka, Simo-Serra and Ishikawa, SIGGRAPH 2017); then
+    ``[UpSample -> Conv]`` back, sigmoid out. The composite passes the known pixels through exactly and takes g
+    only inside the hole, so a loss on the whole image trains g on the hole alone.
     """
     input_shape = check_shape(input_shape, rank=3)
     filters = sizes(filters, "filters")
+    context = sizes(context, "context")
     if not filters:
         raise ValueError("`filters` must name at least one convolution block, got ().")
     height, width, channels = input_shape
@@ -82,6 +86,9 @@ def build_inpainter(input_shape=(28, 28, 1), filters=(32, 64)):
         h = layers.Conv2D(f, 3, padding="same", activation="relu", name=f"enc_conv_{i}")(h)
         map_sizes.append((h.shape[1], h.shape[2]))
         h = layers.MaxPooling2D(2, padding="same", name=f"pool_{i}")(h)
+    for i, f in enumerate(context):
+        h = layers.Conv2D(f, 3, padding="same", dilation_rate=2 if i == 0 else 1, activation="relu",
+                          name=f"context_{i}")(h)
     out_filters = list(reversed(filters[:-1])) + [channels]
     for step, i in enumerate(reversed(range(len(filters)))):
         last = step == len(filters) - 1
