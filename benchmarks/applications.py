@@ -180,6 +180,7 @@ def super_resolution():
     epochs, batch = pick(20, 1), 32
     photos = datasets.load("photos", size=36, n_train=pick(20000, 200), n_test=pick(500, 50), augment=True)
     x_train, x_test = photos.x_train, photos.x_test
+    steps = epochs * -(-len(x_train) // batch)  # the cosine decay spans every step of the training
     for factor in (2, 3):
         low_train, low_test = degrade.downsample(x_train, factor), degrade.downsample(x_test, factor)
         up_train, up_test = degrade.bicubic_upsample(low_train, factor), degrade.bicubic_upsample(low_test, factor)
@@ -187,7 +188,6 @@ def super_resolution():
         for seed in SEEDS:
             keras.utils.set_random_seed(seed)
             model = build_super_resolver(factor)
-            steps = epochs * -(-len(x_train) // batch)
             model.compile(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps)), "mse")
             model.fit([low_train, up_train], x_train, epochs=epochs, batch_size=batch, verbose=0)
             ours.append(metrics.psnr(x_test, np.clip(model.predict([low_test, up_test], verbose=0), 0, 1)))
@@ -204,7 +204,7 @@ def _ae_score(epochs, code_size=16):
         ae = build_dense_autoencoder(normal.shape[1:], code_size=code_size, hidden=(128,))
         ae.compile("adam", "mse")
         ae.fit(normal, normal, epochs=epochs, batch_size=32, verbose=0)
-        return np.mean((ae.reconstruct(test) - test) ** 2, axis=(1, 2, 3))
+        return _per_image_mse(ae.reconstruct(test), test)
     return score
 
 
@@ -216,9 +216,14 @@ def _conv_detector(normal, epochs, code_size=32):
     return ae
 
 
+def _per_image_mse(x_hat, x):
+    """The anomaly score of lesson 12 (``unsuplab.layers.ReconstructionError``), in NumPy: one MSE per image."""
+    return np.mean((x_hat - x) ** 2, axis=(1, 2, 3))
+
+
 def _pca_score(normal, test, k=16):
     rec, _, _ = baselines.pca_reconstruct(normal, test, min(k, len(normal) - 1))
-    return np.mean((rec - test) ** 2, axis=(1, 2, 3))
+    return _per_image_mse(rec, test)
 
 
 def anomaly():
@@ -235,12 +240,13 @@ def anomaly():
         for c in range(10):  # the one-class protocol (metrics.one_class_aurocs), one AE for both rows
             normal = d.x_train[d.y_train == c]
             ae = _conv_detector(normal, epochs)
-            scores = [np.mean((ae.reconstruct(x) - x) ** 2, axis=(1, 2, 3)) for x in (d.x_test, normal)]
+            scores = [_per_image_mse(ae.reconstruct(x), x) for x in (d.x_test, normal)]
             pca32 = [_pca_score(normal, x, 32) for x in (d.x_test, normal)]
             combined = metrics.combine_scores([scores[0], pca32[0]], [scores[1], pca32[1]])
             per_class.append([metrics.auroc(s, d.y_test != c) for s in (scores[0], combined)])
-        alone.append(np.mean(per_class, axis=0)[0])
-        both.append(np.mean(per_class, axis=0)[1])
+        mean_alone, mean_both = np.mean(per_class, axis=0)
+        alone.append(mean_alone)
+        both.append(mean_both)
     best = max(pca.values())
     baseline = f"PCA-16 {pca[16]:.4f}; PCA-32 {pca[32]:.4f}"
     return [(f"12 anomaly, mnist_small (conv AE, {epochs} epochs)", "mean AUROC (10 classes)",
