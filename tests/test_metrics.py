@@ -92,6 +92,24 @@ def test_combine_scores_puts_detectors_on_one_scale_and_lets_them_cover_for_each
     np.testing.assert_allclose(metrics.combine_scores([a], [[2.0]]), a / 2)
 
 
+def test_knn_distance_is_the_mean_distance_to_the_k_nearest_normal_points_leaving_each_normal_one_out():
+    from unsuplab import baselines
+
+    normal = np.array([[0.0], [1.0], [3.0], [7.0]])  # on a line: the distances are differences
+    np.testing.assert_allclose(baselines.knn_distance(normal, [[2.0], [10.0]], k=2), [1.0, 5.0])
+    np.testing.assert_allclose(baselines.knn_distance(normal, k=2), [2.0, 1.5, 2.5, 5.0])  # itself left out
+    images = normal.reshape(4, 1, 1, 1) * np.ones((1, 2, 2, 1))  # images are flattened: 2 x the distance
+    np.testing.assert_allclose(baselines.knn_distance(images, k=1), [2.0, 2.0, 4.0, 8.0])
+    with pytest.raises(ValueError, match="`k` must be at most 3"):
+        baselines.knn_distance(normal, k=4)
+    with pytest.raises(ValueError, match="`k` must be at most 4"):
+        baselines.knn_distance(normal, normal, k=5)
+    with pytest.raises(ValueError, match="`queries` must have 1 features"):
+        baselines.knn_distance(normal, np.zeros((2, 3)), k=2)
+    with pytest.raises(ValueError, match="`normal` contains NaN"):
+        baselines.knn_distance([[0.0], [np.nan]], k=1)
+
+
 def test_one_class_protocol_with_a_perfect_and_a_useless_score():
     rng = np.random.default_rng(0)
     y = np.repeat(np.arange(3), 20)

@@ -8,9 +8,10 @@ error spans the same subspace; Baldi and Hornik, 1989).
 import numpy as np
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA
+from sklearn.neighbors import NearestNeighbors
 
 from .metrics import mse
-from .validation import positive_int
+from .validation import points, positive_int
 
 
 def flat(x):
@@ -35,6 +36,26 @@ def pca_reconstruct(x_train, x_test, n_components, seed=0):
     codes = pca.transform(flat(x_test))
     x_hat = pca.inverse_transform(codes).reshape(np.shape(x_test)).astype("float32")
     return x_hat, codes.astype("float32"), mse(x_hat, x_test)
+
+
+def knn_distance(normal, queries=None, k=5):
+    """The k-nearest-neighbour anomaly score: the mean Euclidean distance from each query to its ``k`` nearest
+    normal samples (Ramaswamy, Rastogi and Shim, SIGMOD 2000, score by the k-th distance; the mean is steadier).
+
+    ``normal`` and ``queries`` are arrays of samples (images are flattened). With ``queries=None`` the normal
+    samples score themselves, each leaving itself out (scikit-learn's ``kneighbors()`` without ``X``): the
+    normal scale that ``metrics.combine_scores`` divides by. Works on pixels or on any features (e.g. a
+    self-supervised encoder's, L2-normalised).
+    """
+    normal = points(flat(normal), "normal", min_points=2)
+    if queries is None:
+        k = positive_int(k, "k", maximum=len(normal) - 1, why=" (the normal samples but one: each leaves itself out)")
+        return NearestNeighbors(n_neighbors=k).fit(normal).kneighbors()[0].mean(axis=1)
+    k = positive_int(k, "k", maximum=len(normal), why=" (the number of normal samples)")
+    queries = points(flat(queries), "queries")
+    if queries.shape[1] != normal.shape[1]:
+        raise ValueError(f"`queries` must have {normal.shape[1]} features like `normal`, got {queries.shape[1]}.")
+    return NearestNeighbors(n_neighbors=k).fit(normal).kneighbors(queries)[0].mean(axis=1)
 
 
 def pca_autoencoder(mean, components):

@@ -36,6 +36,7 @@ from .validation import number_at_least, positive_int
 WORD_VECTORS = "word_vectors"        # the input table: the embedding everyone uses
 CONTEXT_VECTORS = "context_vectors"  # the output table, used only in training
 NOISE_TABLE_SIZE = 10 ** 7           # word2vec.c uses 1e8 slots; 1e7 resolves probabilities of 1e-7
+STEPS_PER_EXECUTION = 32             # batches per compiled call in train_word2vec (1 on PyTorch)
 
 
 # ----------------------------------------------------------------------------- vocabulary and sampling
@@ -304,8 +305,11 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
     pass: ``loss``, ``examples``, ``seconds`` (since the start) and ``words_per_second`` (tokens in the vocabulary
     x passes so far / seconds, sampling included: the rate gensim reports).
     Each pass draws its own subsample and windows, so passes differ in length: one ``fit`` call per pass.
-    On PyTorch ``jit_compile`` is ignored: there it means ``torch.compile``, whose minutes of compiling cost more
-    than this model's training saves (264 s for a 2-epoch toy run, measured)."""
+    Each compiled call runs ``STEPS_PER_EXECUTION`` batches: one step on 1,024 pairs is a few microseconds of
+    arithmetic and milliseconds of Python dispatch, so 32 per call make a pass 2-3x faster on TensorFlow with the
+    same updates (benchmarks/word_embeddings.py). On PyTorch ``jit_compile`` is ignored (there it means
+    ``torch.compile``, whose minutes of compiling cost more than this model's training saves: 264 s for a 2-epoch
+    toy run, measured) and every call runs one batch (Keras's PyTorch trainer allows no more)."""
     epochs = positive_int(epochs, "epochs")
     batch_size = positive_int(batch_size, "batch_size")
     rows = model.get_layer(WORD_VECTORS).input_dim
@@ -322,8 +326,10 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
         inputs, labels = [x[:whole] for x in inputs], labels[:whole]
         if epoch == 0:
             steps = epochs * -(-len(labels) // batch_size)
-            jit = bool(jit_compile) and keras.config.backend() != "torch"
-            model.compile(word2vec_optimizer(learning_rate, batch_size, steps), loss, jit_compile=jit)
+            torch = keras.config.backend() == "torch"  # PyTorch's trainer runs one batch per call
+            model.compile(word2vec_optimizer(learning_rate, batch_size, steps), loss,
+                          jit_compile=bool(jit_compile) and not torch,
+                          steps_per_execution=1 if torch else STEPS_PER_EXECUTION)
         fitted = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
                            callbacks=[limit])
         seconds = time.perf_counter() - start
