@@ -301,7 +301,7 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
     :func:`word2vec_optimizer` (XLA-compiled with ``jit_compile=True``: about a third less CPU time on
     TensorFlow), and train it ``epochs`` passes over the corpus, each from fresh :func:`epoch_arrays` cut to
     whole batches; return the ``keras.callbacks.History`` of the passes (:mod:`unsuplab.training`: ``callbacks``
-    see each pass, ``time_limit`` stops after the batch that passes it). ``history.history`` keys, one value per
+    see each pass, ``time_limit`` stops after the call of batches that passes it). ``history.history`` keys, one per
     pass: ``loss``, ``examples``, ``seconds`` (since the start) and ``words_per_second`` (tokens in the vocabulary
     x passes so far / seconds, sampling included: the rate gensim reports).
     Each pass draws its own subsample and windows, so passes differ in length: one ``fit`` call per pass.
