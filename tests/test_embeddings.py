@@ -237,6 +237,14 @@ def test_train_word2vec_runs_and_reports():
         assert report["examples"][0] > 0 and report["seconds"][1] >= report["seconds"][0]
         rate = model.optimizer.learning_rate  # word2vec's schedule: 0.025 per example, falling linearly
         assert isinstance(model.optimizer, keras.optimizers.SGD) and float(to_np(rate)) < 0.025 * 64 / 2
+        # pass e trains on the e-th draw of epoch_arrays from default_rng(seed), cut to whole batches (the next
+        # pass is drawn while this one trains, from the same generator in the same order)
+        rng = np.random.default_rng(0)
+        drawn = [len(emb.epoch_arrays(kind, ids, sentence_ids, vocab, 2, 2, 0, rng)[1]) for _ in range(2)]
+        assert report["examples"] == [n // 64 * 64 for n in drawn]
+        stopped = emb.train_word2vec(build(len(vocab), 4), kind, ids, sentence_ids, vocab, epochs=3, window=2,
+                                     negatives=2, sample=0, batch_size=64, time_limit=1e-9)
+        assert len(stopped.history["loss"]) == 1  # the drawn-ahead pass is dropped, not trained
 
 
 # ----------------------------------------------------------------------------- evaluation

@@ -21,8 +21,10 @@ and :func:`train_word2vec`, and the evaluation helpers :func:`similarity_spearma
 :func:`nearest_neighbours`.
 """
 
+import functools
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import keras
@@ -304,7 +306,9 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
     see each pass, ``time_limit`` stops after the call of batches that passes it). ``history.history`` keys, one per
     pass: ``loss``, ``examples``, ``seconds`` (since the start) and ``words_per_second`` (tokens in the vocabulary
     x passes so far / seconds, sampling included: the rate gensim reports).
-    Each pass draws its own subsample and windows, so passes differ in length: one ``fit`` call per pass.
+    Each pass draws its own subsample and windows, so passes differ in length: one ``fit`` call per pass; the
+    next pass is drawn in a background thread while this one trains (one generator, used in order: the same
+    passes as drawing them in turn, and the 1-2 s of NumPy per pass on the full corpus hidden behind training).
     Each compiled call runs ``STEPS_PER_EXECUTION`` batches: one step on 1,024 pairs is a few microseconds of
     arithmetic and milliseconds of Python dispatch, so 32 per call make a pass 2-3x faster on TensorFlow with the
     same updates (benchmarks/word_embeddings.py). On PyTorch ``jit_compile`` is ignored (there it means
@@ -320,27 +324,33 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
     listed.on_train_begin()
-    for epoch in range(epochs):
-        inputs, labels = epoch_arrays(kind, ids, sentence_ids, vocab, window, negatives, sample, rng)
-        whole = len(labels) // batch_size * batch_size or len(labels)  # whole batches: one shape, one trace
-        inputs, labels = [x[:whole] for x in inputs], labels[:whole]
-        if epoch == 0:
-            steps = epochs * -(-len(labels) // batch_size)
-            torch = keras.config.backend() == "torch"  # PyTorch's trainer runs one batch per call
-            model.compile(word2vec_optimizer(learning_rate, batch_size, steps), loss,
-                          jit_compile=bool(jit_compile) and not torch,
-                          steps_per_execution=1 if torch else STEPS_PER_EXECUTION)
-        fitted = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
-                           callbacks=[limit])
-        seconds = time.perf_counter() - start
-        logs = {"loss": float(fitted.history["loss"][-1]), "examples": len(labels), "seconds": seconds,
-                "words_per_second": len(ids) * (epoch + 1) / seconds}
-        if verbose:
-            print(f"{kind} epoch {epoch + 1}/{epochs}: {len(labels):,} examples, loss {logs['loss']:.4f}, "
-                  f"{seconds:.0f} s")
-        listed.on_epoch_end(epoch, logs)
-        if limit.hit or model.stop_training:
-            break
+    draw = functools.partial(epoch_arrays, kind, ids, sentence_ids, vocab, window, negatives, sample, rng)
+    with ThreadPoolExecutor(1) as prefetch:  # pass e + 1 is drawn while pass e trains: one rng, used in order
+        upcoming = prefetch.submit(draw)
+        for epoch in range(epochs):
+            inputs, labels = upcoming.result()
+            if epoch + 1 < epochs:
+                upcoming = prefetch.submit(draw)
+            whole = len(labels) // batch_size * batch_size or len(labels)  # whole batches: one shape, one trace
+            inputs, labels = [x[:whole] for x in inputs], labels[:whole]
+            if epoch == 0:
+                steps = epochs * -(-len(labels) // batch_size)
+                torch = keras.config.backend() == "torch"  # PyTorch's trainer runs one batch per call
+                model.compile(word2vec_optimizer(learning_rate, batch_size, steps), loss,
+                              jit_compile=bool(jit_compile) and not torch,
+                              steps_per_execution=1 if torch else STEPS_PER_EXECUTION)
+            fitted = model.fit(inputs, labels, batch_size=batch_size, epochs=1, shuffle=False, verbose=0,
+                               callbacks=[limit])
+            seconds = time.perf_counter() - start
+            logs = {"loss": float(fitted.history["loss"][-1]), "examples": len(labels), "seconds": seconds,
+                    "words_per_second": len(ids) * (epoch + 1) / seconds}
+            if verbose:
+                print(f"{kind} epoch {epoch + 1}/{epochs}: {len(labels):,} examples, loss {logs['loss']:.4f}, "
+                      f"{seconds:.0f} s")
+            listed.on_epoch_end(epoch, logs)
+            if limit.hit or model.stop_training:
+                upcoming.cancel()
+                break
     listed.on_train_end()
     return history_of(listed)
 
