@@ -1,3 +1,4 @@
+import gc
 import os
 from pathlib import Path
 
@@ -8,6 +9,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 pytest_plugins = ["pytester"]  # tests/test_backends.py runs the notebook collection on a made-up lesson
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _freeze_what_earlier_files_left():
+    """Moves every object alive when a test file starts out of the garbage collector's reach (``gc.freeze``).
+
+    A worker runs many files in one process, and the Keras models, traced functions and arrays they leave make
+    each full collection walk over a million objects; on 2 cores one such collection, freeing earlier files' traced
+    TensorFlow functions, took 39 s inside a 1 s DEC test. Frozen, a collection walks only the current file's
+    objects: the TensorFlow unit tests took 225 s instead of 238-270 s, and a worker peaked at 2.8 GB (what
+    earlier files leave is kept, not freed)."""
+    gc.freeze()
 
 
 @pytest.fixture(autouse=True)
