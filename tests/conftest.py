@@ -42,6 +42,11 @@ RUN_ONCE = {"test_datasets.py", "test_datasets_mnist_reader.py", "test_lessontoo
             "test_texture_mosaics.py", "test_transactions.py", "test_fileio.py", "test_interactive.py"}
 
 
+# The files whose fixtures start kernels, subprocesses or virtual environments (15-30 s each on 2 cores).
+LONGEST_FILES = {"test_course.py", "test_registration.py", "test_dist.py", "test_readme.py",
+                 "test_checks_isolation.py", "test_datasets.py", "test_reliability_course.py", "test_clustering.py"}
+
+
 def pytest_collection_modifyitems(config, items):
     """Marks the tests of RUN_ONCE backend_independent. A notebook whose first cell says it cannot run on this backend
     (``**Not on PyTorch:** why``) is skipped, every cell with that reason (``-rs`` prints it): never silently."""
@@ -58,3 +63,6 @@ def pytest_collection_modifyitems(config, items):
             reasons[path] = backends.skip_reason(path, backend)
         if reasons[path]:
             item.add_marker(pytest.mark.skip(reason=f"{path.name} {reasons[path]}"))
+    # Longest files first: `-n 2 --dist loadfile` hands whole files to whichever worker is free, so a long file
+    # drawn last leaves the other worker idle at the end (a stable sort: the order within a file is kept)
+    items.sort(key=lambda item: Path(str(item.path)).name not in LONGEST_FILES)
