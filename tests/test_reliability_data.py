@@ -15,34 +15,48 @@ from unsuplab.datasets import CorruptDataset
 
 # ----------------------------------------------------------------------------- item 2: t-SNE on degenerate points
 
-def _map_in_child(expression, method="tsne"):
-    """Run ``infovis.map_2d(expression)`` in a child process: a segfault there fails this test, not pytest."""
-    code = textwrap.dedent(f"""
+CONSTANT = ["np.zeros((120, 32))", "np.ones((120, 32)) + 1e-9"]
+SPREADS = ["1e-30", "1e30"]
+CASES = {(expression, method): expression for expression in CONSTANT for method in ("tsne", "pca")}
+CASES.update({(scale, "tsne"): f"rng.random((120, 8)) * {scale}" for scale in SPREADS})
+
+
+@pytest.fixture(scope="module")
+def maps():
+    """``infovis.map_2d`` on every case, in one child process (a segfault there fails these tests, not pytest):
+    (expression or scale, method) -> what the child printed for it."""
+    code = textwrap.dedent("""
+        import sys
         import numpy as np
         from unsuplab import infovis
-        rng = np.random.default_rng(0)
-        try:
-            z = infovis.map_2d({expression}, {method!r}, perplexity=10)
-        except ValueError as exc:
-            print("ValueError:", exc)
-        else:
-            print("map", z.shape, bool(np.isfinite(z).all()), float(z.std()))
+        for key, expression, method in eval(sys.argv[1]):
+            print("case", key, flush=True)  # the last case named before a crash is the one that crashed
+            rng = np.random.default_rng(0)
+            try:
+                z = infovis.map_2d(eval(expression), method, perplexity=10)
+            except ValueError as exc:
+                print("ValueError:", exc)
+            else:
+                print("map", z.shape, bool(np.isfinite(z).all()), float(z.std()))
     """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, f"exit {result.returncode} (139 is a segfault): {result.stderr[-1500:]}"
-    return result.stdout
+    cases = [(i, expression, method) for i, ((_, method), expression) in enumerate(CASES.items())]
+    result = subprocess.run([sys.executable, "-c", code, repr(cases)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, (f"exit {result.returncode} (139 is a segfault) after {result.stdout[-300:]}: "
+                                    f"{result.stderr[-1500:]}")
+    printed = result.stdout.split("case ")[1:]
+    return {key: printed[i].split("\n", 1)[1] for i, key in enumerate(CASES)}
 
 
-@pytest.mark.parametrize("expression", ["np.zeros((120, 32))", "np.ones((120, 32)) + 1e-9"])
+@pytest.mark.parametrize("expression", CONSTANT)
 @pytest.mark.parametrize("method", ["tsne", "pca"])
-def test_constant_points_are_a_named_error_not_a_dead_kernel(expression, method):
-    out = _map_in_child(expression, method)
+def test_constant_points_are_a_named_error_not_a_dead_kernel(maps, expression, method):
+    out = maps[expression, method]
     assert "ValueError: `x`: all 120 points are the same" in out and "collapsed encoder" in out
 
 
-@pytest.mark.parametrize("scale", ["1e-30", "1e30"])
-def test_tiny_or_huge_spreads_still_give_a_real_map(scale):
-    out = _map_in_child(f"rng.random((120, 8)) * {scale}")
+@pytest.mark.parametrize("scale", SPREADS)
+def test_tiny_or_huge_spreads_still_give_a_real_map(maps, scale):
+    out = maps[scale, "tsne"]
     assert out.startswith("map (120, 2) True") and float(out.split()[-1]) > 0.1, out
 
 
