@@ -62,7 +62,7 @@ def gensim(kind, sentences, epochs, seed, workers):
 
 
 def main(argv=None):
-    from unsuplab import config, datasets, embeddings
+    from unsuplab import config
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", default=config.pick("0,1,2", "0"))
@@ -74,6 +74,7 @@ def main(argv=None):
                    "only prints it)")
     args = p.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
+    from unsuplab import datasets, embeddings  # after the arguments: --help answers without loading Keras
 
     config.banner()
     sentences = datasets.load_text("english", max_tokens=args.max_tokens)
