@@ -10,6 +10,7 @@ does not install (it is for this benchmark only): ``pip install -r requirements-
 the row says so.
 """
 
+import hashlib
 import sys
 import time
 from pathlib import Path
@@ -278,18 +279,23 @@ def anomaly_fashion():
              "0.90", f"{ae - 0.90:+.3f}", ae >= 0.90)]
 
 
-def _rotation_knn_score(epochs):
+def _rotation_knn_score(epochs, pixel_distances):
     """Lesson 20's rotation prediction as a one-class detector: a RotationNet trained on the normal class alone;
     the score is the 5-NN distance among its L2-normalised features plus the 5-NN distance among pixels, each
-    divided by its median over the normal images (``metrics.combine_scores``)."""
+    divided by its median over the normal images (``metrics.combine_scores``). ``pixel_distances`` (a dict) keeps
+    each class's pixel distances, the same for every seed, so the seeds after the first do not recompute them."""
     def score(normal, test):
         model = RotationNet(build_encoder(normal.shape[1:]))
         model.compile(keras.optimizers.Adam(1e-3))
         model.fit(normal, epochs=epochs, batch_size=64, verbose=0)
         f_normal, f_test = (f / (np.linalg.norm(f, axis=1, keepdims=True) + 1e-8)
                             for f in (model.encode(normal), model.encode(test)))
-        return metrics.combine_scores([baselines.knn_distance(f_normal, f_test), baselines.knn_distance(normal, test)],
-                                      [baselines.knn_distance(f_normal), baselines.knn_distance(normal)])
+        key = hashlib.sha1(normal.tobytes() + test.tobytes()).hexdigest()
+        if key not in pixel_distances:
+            pixel_distances[key] = baselines.knn_distance(normal, test), baselines.knn_distance(normal)
+        pixel_test, pixel_normal = pixel_distances[key]
+        return metrics.combine_scores([baselines.knn_distance(f_normal, f_test), pixel_test],
+                                      [baselines.knn_distance(f_normal), pixel_normal])
     return score
 
 
@@ -298,10 +304,10 @@ def anomaly_fashion_rotation():
     classical detector we measured: the 5-NN distance among pixels (PCA-16: 0.902)."""
     data = fashion()
     knn = _mean_auroc(baselines.knn_distance, data)
-    ours = []
+    ours, pixel_distances = [], {}
     for seed in SEEDS:
         keras.utils.set_random_seed(seed)
-        ours.append(_mean_auroc(_rotation_knn_score(ROTATION_EPOCHS), data))
+        ours.append(_mean_auroc(_rotation_knn_score(ROTATION_EPOCHS, pixel_distances), data))
     return [(f"12 anomaly, Fashion-MNIST, rotation features + pixel 5-NN ({ROTATION_EPOCHS} epochs, "
              f"{len(data[0]) // 10} train per class)", "mean AUROC (10 classes)", report.mean_spread(ours, ".4f"),
              f"pixel 5-NN {knn:.4f}", "0.935 (GEOM)", f"{min(ours) - 0.935:+.4f} (worst seed)", min(ours) >= 0.935)]
