@@ -3,6 +3,7 @@ word-embedding evaluation refuses NaN vectors (item 4), and the "weak" items on 
 CIFAR cache and the ARFF reader."""
 
 import pickle
+import re
 import subprocess
 import sys
 import textwrap
@@ -43,8 +44,8 @@ def maps():
     result = subprocess.run([sys.executable, "-c", code, repr(cases)], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, (f"exit {result.returncode} (139 is a segfault) after {result.stdout[-300:]}: "
                                     f"{result.stderr[-1500:]}")
-    printed = result.stdout.split("case ")[1:]
-    return {key: printed[i].split("\n", 1)[1] for i, key in enumerate(CASES)}
+    printed = re.split(r"^case \d+\n", result.stdout, flags=re.M)[1:]  # a line of its own: not inside a message
+    return dict(zip(CASES, printed, strict=True))
 
 
 @pytest.mark.parametrize("expression", CONSTANT)
