@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -88,3 +89,18 @@ def test_word_embeddings_table(report, monkeypatch, tmp_path):
     assert "| ours, skip-gram | 2 | 0.550 | 0.500-0.600 | 0.250 | 12.5% | 10 | 20 | 1,000 |" in text
     assert "| gensim, skip-gram | 1 | 0.500 | - | 0.250 |" in text
     assert "Command: `word_embeddings.py --seeds 0,1`" in text and text.rstrip().endswith("CPU seconds much less so.")
+
+
+def test_errors_near_borders_of_the_segmentation_benchmark(report):
+    """Two textures side by side (columns 0-9 and 10-19): the border pixels are columns 9 (right neighbour
+    differs), so 4 pixels reach columns 6-12 (distance < 4 to column 9); cluster ids are matched first."""
+    import iic_segmentation
+
+    y = np.zeros((2, 20, 20), "int64")
+    y[:, :, 10:] = 1
+    maps = 1 - y  # swapped ids: one matching makes them all right
+    maps[0, :, 10] = 1  # wrong column next to the border (after matching: texture 0 where 1 is)
+    maps[1, :, 19] = 1  # wrong column far from it
+    pixels, errors = iic_segmentation.errors_near_borders(maps, y)
+    assert pixels == pytest.approx(7 / 20) and errors == pytest.approx(0.5)
+    assert iic_segmentation.errors_near_borders(1 - y, y) == (pytest.approx(7 / 20), 0.0)  # no errors: 0, not NaN

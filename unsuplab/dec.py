@@ -168,7 +168,10 @@ class DEC(SavedInParts, keras.Model):
         # (DEC fine-tunes the clean encoder), BatchNorm with its moving statistics; weights still train.
         z = self.encoder(inputs, training=False)
         if self.decoder is not None and training:
-            self._reconstruction = self.decoder(z, training=False)  # read by compute_loss in the same step
+            # Read by compute_loss in the same step. Not add_loss: the `reconstruction` metric reports this term
+            # alone, and a metric updated in call is lost on JAX (its stateless call threads metric variables
+            # through compute_loss only); encoder penalties still arrive through add_loss.
+            self._reconstruction = self.decoder(z, training=False)
         return self.clustering(z)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):

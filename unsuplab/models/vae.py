@@ -53,7 +53,10 @@ class VAE(Autoencoder):
 
     def call(self, inputs, training=None):
         z_mean, z_log_var, z = self.encoder(inputs, training=training)
-        self._posterior = (z_mean, z_log_var)  # read by compute_loss in the same (traced) step
+        # Read by compute_loss in the same (traced) step. Not add_loss: the elbo metric needs the posterior, and
+        # a metric updated here is lost on JAX, whose stateless call threads metric variables through
+        # compute_loss only.
+        self._posterior = (z_mean, z_log_var)
         return self.decoder(z, training=training)
 
     def reconstruction_nll(self, x, x_hat):
