@@ -94,7 +94,9 @@ def errors_near_borders(maps, y, within=BORDER_PIXELS):
 
     from unsuplab import metrics
     mapping = metrics.best_matching(maps.ravel(), y.ravel())
-    wrong = np.vectorize(lambda c: mapping.get(c, -1))(maps) != y
+    texture_of = np.full(int(maps.max()) + 1, -1)  # clusters left unmatched count as wrong
+    texture_of[list(mapping)] = list(mapping.values())
+    wrong = texture_of[maps] != y
     borders = np.zeros(y.shape, bool)  # a pixel whose right or lower neighbour has another texture
     borders[:, :-1] |= y[:, :-1] != y[:, 1:]
     borders[:, :, :-1] |= y[:, :, :-1] != y[:, :, 1:]

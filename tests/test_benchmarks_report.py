@@ -92,8 +92,9 @@ def test_word_embeddings_table(report, monkeypatch, tmp_path):
 
 
 def test_errors_near_borders_of_the_segmentation_benchmark(report):
-    """Two textures side by side (columns 0-9 and 10-19): the border pixels are columns 9 (right neighbour
-    differs), so 4 pixels reach columns 6-12 (distance < 4 to column 9); cluster ids are matched first."""
+    """Two textures side by side (columns 0-9 and 10-19): the border pixels are column 9 (their right
+    neighbour differs), so the 4-pixel strip is columns 6-12 (distance < 4 to column 9); cluster ids are
+    matched first."""
     import iic_segmentation
 
     y = np.zeros((2, 20, 20), "int64")
