@@ -68,7 +68,8 @@ def main(argv=None):
     p.add_argument("--seeds", default=config.pick("0,1,2", "0"))
     p.add_argument("--epochs", type=int, default=config.pick(5, 1))
     p.add_argument("--max-tokens", type=int, default=config.pick(None, 60_000))
-    p.add_argument("--batch-size", type=int, default=1024, help="our examples per step")
+    p.add_argument("--batch-size", type=int, default=None, help="our examples per step (default: "
+                   "embeddings.BATCH_SIZE, 2048 for skip-gram and 1024 for CBOW)")
     p.add_argument("--gensim-workers", type=int, default=2, help="gensim's threads (2 = both cores, as TensorFlow)")
     p.add_argument("--out", default=None, help=f"the table's file (default: {RESULTS.name} in full mode; fast mode "
                    "only prints it)")
@@ -108,6 +109,14 @@ def main(argv=None):
         write(args, argv, runs, len(vocab), sum(map(len, sentences)), len(ids))
 
 
+def batches(args):
+    from unsuplab import embeddings
+
+    if args.batch_size is not None:
+        return f"{args.batch_size:,}"
+    return f"{embeddings.BATCH_SIZE['skipgram']:,} (skip-gram) and {embeddings.BATCH_SIZE['cbow']:,} (CBOW)"
+
+
 def write(args, argv, runs, vocab_size, tokens, in_vocab):
     """The table so far (after every seed, so a run cut short keeps its results)."""
     def mean(name, key):
@@ -124,7 +133,7 @@ def write(args, argv, runs, vocab_size, tokens, in_vocab):
              f"{SETTINGS['negatives']} noise words (unigram^0.75), subsampling {SETTINGS['sample']}, {args.epochs} "
              f"epochs, SGD from {RATE['skipgram']} (skip-gram) and {RATE['cbow']} (CBOW) per example falling "
              "linearly to 0 (word2vec's CBOW default; its skip-gram default, 0.025, gave WordSim-353 0.134-0.156 to "
-             f"both implementations in single runs). Ours: batches of {args.batch_size} examples, XLA-compiled, "
+             f"both implementations in single runs). Ours: batches of {batches(args)} examples, XLA-compiled, "
              f"{embeddings.STEPS_PER_EXECUTION} batches per compiled call; gensim: {args.gensim_workers} worker "
              "thread(s).", "",
              f"Coverage: WordSim-353 {first['wordsim353 coverage']:.0%} of 353 pairs, SimLex-999 "

@@ -247,6 +247,13 @@ def test_train_word2vec_runs_and_reports():
         assert len(stopped.history["loss"]) == 1  # the drawn-ahead pass is dropped, not trained
 
 
+def test_train_word2vec_refuses_an_unknown_kind():
+    vocab = emb.build_vocabulary([["a", "b", "a", "b"]], 1)
+    ids, sentence_ids = vocab.encode([["a", "b", "a", "b"]])
+    with pytest.raises(ValueError, match="`kind` must be 'skipgram' or 'cbow', got 'glove'"):
+        emb.train_word2vec(emb.build_skipgram(len(vocab), 2), "glove", ids, sentence_ids, vocab)
+
+
 # ----------------------------------------------------------------------------- evaluation
 
 WORDS = ["man", "woman", "king", "queen", "apple", "pear"]

@@ -39,6 +39,7 @@ WORD_VECTORS = "word_vectors"        # the input table: the embedding everyone u
 CONTEXT_VECTORS = "context_vectors"  # the output table, used only in training
 NOISE_TABLE_SIZE = 10 ** 7           # word2vec.c uses 1e8 slots; 1e7 resolves probabilities of 1e-7
 STEPS_PER_EXECUTION = 32             # batches per compiled call in train_word2vec (1 on PyTorch)
+BATCH_SIZE = {"skipgram": 2048, "cbow": 1024}  # train_word2vec's default examples per step, per kind (see there)
 
 
 # ----------------------------------------------------------------------------- vocabulary and sampling
@@ -259,11 +260,16 @@ def word_vectors(model):
 
 # ----------------------------------------------------------------------------- training
 
+def _check_kind(kind):
+    if kind not in BATCH_SIZE:
+        raise ValueError(f"`kind` must be 'skipgram' or 'cbow', got {kind!r}.")
+    return kind
+
+
 def epoch_arrays(kind, ids, sentence_ids, vocab, window=5, negatives=5, sample=1e-3, rng=None):
     """One epoch of training data, shuffled: ``(inputs, labels)`` for :func:`build_skipgram` or
     :func:`build_cbow`, fresh subsampling, windows and noise words each call (as word2vec does per pass)."""
-    if kind not in ("skipgram", "cbow"):
-        raise ValueError(f"`kind` must be 'skipgram' or 'cbow', got {kind!r}.")
+    _check_kind(kind)
     negatives = positive_int(negatives, "negatives")
     ids = validation.ids(ids, "ids", len(vocab))
     ids, sentence_ids = _check_ids(ids, sentence_ids)
@@ -289,15 +295,16 @@ def word2vec_optimizer(learning_rate, batch_size, steps):
     """word2vec's optimiser in Keras: SGD whose rate per example starts at ``learning_rate`` (word2vec: 0.025
     for skip-gram, 0.05 for CBOW) and falls linearly to 1e-4 of it over ``steps`` batches. Keras averages the
     loss over a batch, so the Keras rate is ``learning_rate * batch_size``: each example moves the vectors as
-    much as in word2vec's one-example-at-a-time updates. Keep batches near 1,000: in much larger ones a frequent
-    word sums hundreds of such updates in one step and training diverges (16,384 did for skip-gram)."""
+    much as in word2vec's one-example-at-a-time updates. Keep batches near 1,000-2,000: in much larger ones a
+    frequent word sums hundreds of such updates in one step and training diverges (16,384 did for skip-gram,
+    4,096 for CBOW)."""
     rate = number_at_least(learning_rate, "learning_rate", 0.0) * positive_int(batch_size, "batch_size")
     schedule = keras.optimizers.schedules.PolynomialDecay(rate, positive_int(steps, "steps"), rate * 1e-4)
     return keras.optimizers.SGD(schedule)
 
 
 def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, negatives=5, sample=1e-3,
-                   learning_rate=0.025, batch_size=1024, loss=negative_sampling_loss, seed=0, jit_compile=True,
+                   learning_rate=0.025, batch_size=None, loss=negative_sampling_loss, seed=0, jit_compile=True,
                    callbacks=None, time_limit=None, verbose=0):
     """Compile ``model`` (from :func:`build_skipgram` or :func:`build_cbow`, as ``kind``) with ``loss`` and
     :func:`word2vec_optimizer` (XLA-compiled with ``jit_compile=True``: about a third less CPU time on
@@ -313,9 +320,12 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
     arithmetic and milliseconds of Python dispatch, so 32 per call make a pass 2-3x faster on TensorFlow with the
     same updates (benchmarks/word_embeddings.py). On PyTorch ``jit_compile`` is ignored (there it means
     ``torch.compile``, whose minutes of compiling cost more than this model's training saves: 264 s for a 2-epoch
-    toy run, measured) and every call runs one batch (Keras's PyTorch trainer allows no more)."""
+    toy run, measured) and every call runs one batch (Keras's PyTorch trainer allows no more).
+    ``batch_size`` defaults to ``BATCH_SIZE[kind]``: 2,048 for skip-gram, whose step costs little more than one
+    of 1,024 (5 epochs of lesson 18's corpus in 22 s, not 30 s, at the same WordSim-353: 0.253, 0.251); 1,024
+    for CBOW, whose summed context gradients diverge sooner (at 4,096; benchmarks/word_embeddings.py)."""
     epochs = positive_int(epochs, "epochs")
-    batch_size = positive_int(batch_size, "batch_size")
+    batch_size = positive_int(BATCH_SIZE[_check_kind(kind)] if batch_size is None else batch_size, "batch_size")
     rows = model.get_layer(WORD_VECTORS).input_dim
     if rows < len(vocab):
         raise ValueError(f"`model` has {rows} word vectors but `vocab` holds {len(vocab)} words: build it with "
