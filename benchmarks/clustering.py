@@ -4,6 +4,8 @@
     python benchmarks/clustering.py --methods ae,dec,idec --pretrain sgd --ae-epochs 300 --tag dec_cpu
     python benchmarks/clustering.py --methods kmeans,jule --dataset fashion_mnist --size 2000 --jule-epochs 3 \
         --tag jule_2000_cpu                             # 2,000 Fashion-MNIST images drawn with --sample-seed 0
+    python benchmarks/clustering.py --methods kmeans,pca,jule --dataset digits --side 28 --jule-epochs 3 \
+        --tag jule_28_cpu                               # scikit-learn's 8x8 digits at MNIST's size: unseen digits
     KERAS_BACKEND=jax python benchmarks/clustering.py --dataset fashion_mnist --tag gpu \\
         --iic="--channels 64,128,256,512 --kernel 5 --lr 1e-4 --epochs 20 --marginal-weight 1"
 
@@ -31,10 +33,10 @@ papers); ACC, NMI, ARI as mean and spread (min-max) over the seeds. Every row is
 
 ``--time-limit`` caps each method's training per seed (``ae`` the pretraining, ``dec``/``idec`` the fine-tuning,
 checked after every batch, ``iic`` after every epoch; ``jule`` goes to its final pass when the time is up): one
-number for all, or ``method=seconds`` pairs over the defaults. ``--size N`` (or ``--limit``) clusters N images
-drawn at random (``--sample-seed``) from train + test; the JULE rows note the final cluster sizes. Fast mode
-(``UNSUPLAB_FAST=1``): 500 images, one epoch or a few steps per method, seed 0, the table written to the
-temporary directory unless ``--out`` says otherwise.
+number for all, or ``method=seconds`` pairs over the defaults. ``--side N`` resizes the images to N x N first.
+``--size N`` (or ``--limit``) clusters N images drawn at random (``--sample-seed``) from train + test; the JULE rows
+note the final cluster sizes. Fast mode (``UNSUPLAB_FAST=1``): 500 images, one epoch or a few steps per method, seed
+0, the table written to the temporary directory unless ``--out`` says otherwise.
 Writes ``<out>/clustering_<dataset>_<tag>.md`` (default out: benchmarks/results) with the command and machine.
 
 AE + k-means on 2 CPU cores stays near 0.50-0.67 ACC on mnist_small, short of the literature's 0.82-0.88 on
@@ -59,6 +61,7 @@ from iic import iic_clusterer, parse
 
 from unsuplab import metrics
 from unsuplab.training import TimeLimit
+from unsuplab.validation import positive_int
 
 METHODS = ("kmeans", "pca", "ae", "dec", "idec", "jule", "iic")
 NAMES = {"kmeans": "k-means on pixels", "pca": "PCA (50) + k-means", "ae": "AE + k-means (DEC's start)",
@@ -141,6 +144,14 @@ def quoted_iic(dataset):
     return None
 
 
+def resized(x, side):
+    """Images (N, H, W, C) resized to (N, side, side, C), bilinear, values kept in [0, 1]."""
+    from skimage.transform import resize
+
+    side = positive_int(side, "side")
+    return resize(x, (len(x), side, side, x.shape[-1]), order=1, anti_aliasing=False).astype("float32")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--dataset", default="mnist_small")
@@ -152,6 +163,9 @@ def main(argv=None):
     p.add_argument("--limit", "--size", type=int, default=None,
                    help="use only this many images, drawn at random (fast mode: 500)")
     p.add_argument("--sample-seed", type=int, default=0, help="seed of the draw of --size images (and their order)")
+    p.add_argument("--side", type=int, default=None,
+                   help="resize every image to SIDE x SIDE first (bilinear), e.g. 28 for digits' 8x8 (JULE's CNN "
+                   "needs sides of at least 14)")
     p.add_argument("--pretrain", choices=("sgd", "adam"), default="sgd", help="autoencoder recipe (see above)")
     p.add_argument("--ae-epochs", type=int, default=300)
     p.add_argument("--ae-lr", type=float, default=None, help="default: 1 for sgd, 0.001 for adam")
@@ -194,12 +208,16 @@ def main(argv=None):
     if limit:
         keep = np.random.default_rng(args.sample_seed).permutation(len(x))[:limit]
         x, y = x[keep], y[keep]
+    if args.side:
+        x = resized(x, args.side)
     k = int(y.max() + 1)
     print(f"{args.dataset}: {len(x)} images {x.shape[1:]}, {k} classes, machine: {report.machine()}", flush=True)
 
     command = report.command(argv, "benchmarks/clustering.py", env=("KERAS_BACKEND", config.FAST_ENV))
     header = [f"# Deep clustering on {args.dataset} ({len(x)} images, train + test, transductive)", "",
               f"Machine: {report.machine()}. Command: `{command}`", ""]
+    if args.side:
+        header += [f"Images resized to {args.side} x {args.side} pixels (bilinear) before clustering.", ""]
     if fast:
         header += ["FAST mode (UNSUPLAB_FAST=1): tiny data, one epoch; these numbers mean nothing.", ""]
     results = {m: [] for m in methods}

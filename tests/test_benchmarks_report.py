@@ -105,3 +105,19 @@ def test_errors_near_borders_of_the_segmentation_benchmark(report):
     pixels, errors = iic_segmentation.errors_near_borders(maps, y)
     assert pixels == pytest.approx(7 / 20) and errors == pytest.approx(0.5)
     assert iic_segmentation.errors_near_borders(1 - y, y) == (pytest.approx(7 / 20), 0.0)  # no errors: 0, not NaN
+
+
+def test_clustering_side_resizes_each_image_alone(report):
+    """benchmarks/clustering.py --side: every image resized on its own (no blending across the batch), values kept."""
+    import clustering
+
+    x = np.zeros((3, 8, 8, 1), "float32")
+    x[1] = 1.0
+    x[2, :, :4] = 1.0  # left half bright
+    out = clustering.resized(x, 28)
+    assert out.shape == (3, 28, 28, 1) and out.dtype == np.float32
+    np.testing.assert_allclose(out[0], 0.0)
+    np.testing.assert_allclose(out[1], 1.0, atol=1e-6)
+    assert out[2, :, :12].min() > 0.99 and out[2, :, 16:].max() < 0.01
+    with pytest.raises(ValueError, match="`side`"):
+        clustering.resized(x, 0)
