@@ -313,7 +313,9 @@ def train_word2vec(model, kind, ids, sentence_ids, vocab, epochs=5, window=5, ne
     see each pass, ``time_limit`` stops after the call of batches that passes it). ``history.history`` keys, one per
     pass: ``loss``, ``examples``, ``seconds`` (since the start) and ``words_per_second`` (tokens in the vocabulary
     x passes so far / seconds, sampling included: the rate gensim reports).
-    Each pass draws its own subsample and windows, so passes differ in length: one ``fit`` call per pass; the
+    Each pass draws its own subsample and windows, so passes differ in length: one ``fit`` call per pass (one
+    ``fit`` over a ``keras.utils.PyDataset`` would need equal passes: Keras reads a data set's number of batches
+    once, when ``fit`` starts, and runs that many every epoch; ``keras/src/trainers/epoch_iterator.py``); the
     next pass is drawn in a background thread while this one trains (one generator, used in order: the same
     passes as drawing them in turn, and the 1-2 s of NumPy per pass on the full corpus hidden behind training).
     Each compiled call runs ``STEPS_PER_EXECUTION`` batches: one step on 1,024 pairs is a few microseconds of
