@@ -59,7 +59,7 @@ import numpy as np
 import report
 from iic import iic_clusterer, parse
 
-from unsuplab import metrics
+from unsuplab import degrade, metrics
 from unsuplab.training import TimeLimit
 from unsuplab.validation import positive_int
 
@@ -146,10 +146,8 @@ def quoted_iic(dataset):
 
 def resized(x, side):
     """Images (N, H, W, C) resized to (N, side, side, C), bilinear, values kept in [0, 1]."""
-    from skimage.transform import resize
-
     side = positive_int(side, "side")
-    return resize(x, (len(x), side, side, x.shape[-1]), order=1, anti_aliasing=False).astype("float32")
+    return degrade.resize_each(x, (side, side, x.shape[-1]), order=1)
 
 
 def main(argv=None):

@@ -93,10 +93,8 @@ def errors_near_borders(maps, y, within=BORDER_PIXELS):
     from scipy import ndimage
 
     from unsuplab import metrics
-    mapping = metrics.best_matching(maps.ravel(), y.ravel())
-    texture_of = np.full(int(maps.max()) + 1, -1)  # clusters left unmatched count as wrong
-    texture_of[list(mapping)] = list(mapping.values())
-    wrong = texture_of[maps] != y
+    matched, labels = metrics.matched_segmentation(maps, y)  # -1 for a cluster left unmatched: wrong
+    wrong = (matched != labels).reshape(y.shape)
     borders = np.zeros(y.shape, bool)  # a pixel whose right or lower neighbour has another texture
     borders[:, :-1] |= y[:, :-1] != y[:, 1:]
     borders[:, :, :-1] |= y[:, :, :-1] != y[:, :, 1:]

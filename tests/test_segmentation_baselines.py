@@ -7,7 +7,7 @@ from sklearn.metrics import jaccard_score
 
 from unsuplab import texture_features as tf
 from unsuplab.datasets import texture_mosaics
-from unsuplab.metrics import _matched_segmentation, mean_iou, pixel_accuracy
+from unsuplab.metrics import matched_segmentation, mean_iou, pixel_accuracy
 
 # ----------------------------------------------------------------------------- metrics
 
@@ -24,7 +24,7 @@ def test_known_confusion_gives_known_scores():
     assert pixel_accuracy(assigned, y) == pytest.approx(7 / 8)
     # IoU(0) = 4 / 5, IoU(1) = 3 / 4
     assert mean_iou(assigned, y) == pytest.approx((4 / 5 + 3 / 4) / 2)
-    matched, labels = _matched_segmentation(assigned, y, per_image=False)
+    matched, labels = matched_segmentation(assigned, y, per_image=False)
     assert mean_iou(assigned, y) == pytest.approx(jaccard_score(labels, matched, average="macro"))
 
 

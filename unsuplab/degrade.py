@@ -6,8 +6,8 @@
 * :func:`add_gaussian_noise`: ``x + factor * N(0, 1)``, clipped to [0, 1] (the Keras blog's noise factor 0.5).
 * :func:`random_square_mask`: blank one random square per image; returns the image and the mask.
 * ``to_gray`` / ``gray_to_rgb`` / ``rgb_to_lab`` / ``lab_to_rgb``: colour helpers (``skimage.color``).
-* ``downsample`` / ``bicubic_upsample``: the low-resolution input and its bicubic baseline
-  (``skimage.transform.resize``).
+* ``downsample`` / ``bicubic_upsample``: the low-resolution input and its bicubic baseline, both through
+  ``resize_each`` (``skimage.transform.resize``, image by image).
 """
 
 import numpy as np
@@ -133,7 +133,9 @@ def join_lab(lightness, ab):
     return lab_to_rgb(np.concatenate([lightness * 100.0, ab * 128.0], axis=-1))
 
 
-def _resize_all(x, shape, order, anti_aliasing):
+def resize_each(x, shape, order=1, anti_aliasing=False):
+    """Each image of ``x`` (n, h, w, c) resized to ``shape`` (h', w', c), float32: ``skimage.transform.resize``
+    with spline ``order`` (1 bilinear, 3 bicubic), edges reflected."""
     from skimage import transform
 
     return np.stack([transform.resize(im, shape, order=order, anti_aliasing=anti_aliasing,
@@ -147,7 +149,7 @@ def downsample(x, factor):
     n, h, w, c = x.shape
     if h % factor or w % factor:
         raise ValueError(f"the image side ({h}x{w}) must be divisible by `factor`={factor}.")
-    return np.clip(_resize_all(x, (h // factor, w // factor, c), 1, True), 0, 1)
+    return np.clip(resize_each(x, (h // factor, w // factor, c), 1, True), 0, 1)
 
 
 def bicubic_upsample(x_low, factor):
@@ -155,4 +157,4 @@ def bicubic_upsample(x_low, factor):
     x_low = as_images(x_low, "x_low")
     factor = positive_int(factor, "factor", minimum=2)
     n, h, w, c = x_low.shape
-    return np.clip(_resize_all(x_low, (h * factor, w * factor, c), 3, False), 0, 1)
+    return np.clip(resize_each(x_low, (h * factor, w * factor, c), 3, False), 0, 1)

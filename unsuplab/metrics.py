@@ -40,7 +40,8 @@ Clustering against labels
 Segmentation against label maps (n, h, w)
 
 * ``pixel_accuracy`` / ``mean_iou``: after the Hungarian matching of clusters to classes over all pixels
-  (IIC's segmentation score), or per image (``per_image=True``) for clusterings fitted per image.
+  (IIC's segmentation score), or per image (``per_image=True``) for clusterings fitted per image;
+  ``matched_segmentation`` gives the matched maps themselves.
 
 Cluster and class ids may be any non-negative integers (``[0, 10**9]`` is fine): they are
 relabelled to 0..n-1 before any table is built.
@@ -410,7 +411,7 @@ def cluster_scores(assigned, y, n_clusters=None):
 
 # ----------------------------------------------------------------------------- segmentation against label maps
 
-def _matched_segmentation(assigned, labels, per_image):
+def matched_segmentation(assigned, labels, per_image=False):
     """Cluster maps relabelled to classes by the Hungarian matching (-1 where a cluster is left unmatched).
 
     One matching over all pixels of all images (``per_image=False``, how IIC scores its segmentations), or
@@ -442,7 +443,7 @@ def pixel_accuracy(assigned, labels, per_image=False):
     segmentations (Ji et al., 2019, sec. 4.2); ``per_image=True`` matches each image on its own (for a
     clustering fitted per image). ``assigned`` and ``labels``: int label maps (n, h, w).
     """
-    matched, labels = _matched_segmentation(assigned, labels, per_image)
+    matched, labels = matched_segmentation(assigned, labels, per_image)
     return float(np.mean(matched == labels))
 
 
@@ -453,7 +454,7 @@ def mean_iou(assigned, labels, per_image=False):
     pixels (scikit-learn's ``jaccard_score(labels, matched, average="macro")`` on the matched maps).
     A class no cluster was matched to scores 0.
     """
-    matched, labels = _matched_segmentation(assigned, labels, per_image)
+    matched, labels = matched_segmentation(assigned, labels, per_image)
     classes = np.unique(labels)
     hits = np.array([np.sum((matched == c) & (labels == c)) for c in classes])
     unions = np.array([np.sum((matched == c) | (labels == c)) for c in classes])
