@@ -6,6 +6,8 @@
         --tag jule_2000_cpu                             # 2,000 Fashion-MNIST images drawn with --sample-seed 0
     python benchmarks/clustering.py --methods kmeans,pca,jule --dataset digits --side 28 --jule-epochs 3 \
         --tag jule_28_cpu                               # scikit-learn's 8x8 digits at MNIST's size: unseen digits
+    python benchmarks/clustering.py --methods kmeans,jule --jule-epochs 3 --jule-augment --seeds 0,1,2,3,4,5 \
+        --tag jule_augment_cpu                          # JULE's CNN trained on turned and shifted digits
     KERAS_BACKEND=jax python benchmarks/clustering.py --dataset fashion_mnist --tag gpu \\
         --iic="--channels 64,128,256,512 --kernel 5 --lr 1e-4 --epochs 20 --marginal-weight 1"
 
@@ -26,7 +28,7 @@ papers); ACC, NMI, ARI as mean and spread (min-max) over the seeds. Every row is
   al., 2017, with gamma 0.1), P refreshed every 140 steps, stopped when under 0.1% of the labels change.
   Selecting either one trains the autoencoder, and its row is shown (the start DEC must beat).
 * ``jule``: ``JULEClustering`` (:func:`unsuplab.jule.fit_jule`; Yang, Parikh and Batra, 2016), the authors'
-  defaults.
+  defaults; ``--jule-augment`` trains its CNN on turned and shifted images (ours).
 * ``iic``: ``IICClustering`` built by ``iic_clusterer`` of benchmarks/iic.py with that script's settings (its
   defaults: the CPU setting of lesson 15); ``--iic="..."`` passes iic.py options (with ``=``: the value starts
   with ``--``).
@@ -110,7 +112,8 @@ def clusterer(method, args, iic_args, x, k, seed, fitted):
                                           update_interval=args.dec_interval, seed=seed)
         return method, dict(steps=args.dec_steps, initial_labels=start.labels_)
     if method == "jule":
-        return clustering.JULEClustering(k, seed=seed), dict(epochs=args.jule_epochs, verbose=1)
+        return clustering.JULEClustering(k, augment=args.jule_augment, seed=seed), dict(epochs=args.jule_epochs,
+                                                                                        verbose=1)
     return iic_clusterer(iic_args, x, k, seed)
 
 
@@ -174,6 +177,8 @@ def main(argv=None):
     p.add_argument("--dec-steps", type=int, default=20000, help="most DEC/IDEC steps")
     p.add_argument("--dec-interval", type=int, default=140, help="steps between refreshes of P")
     p.add_argument("--jule-epochs", type=int, default=20, help="CNN epochs per JULE period (authors: 20)")
+    p.add_argument("--jule-augment", action="store_true", help="train JULE's CNN on turned and shifted images "
+                   "(fit_jule(augment=True); not the authors')")
     p.add_argument("--iic", default="",
                    help='options of benchmarks/iic.py for the IIC row, e.g. --iic="--epochs 20 --lr 1e-4"')
     p.add_argument("--tag", default=None)
@@ -255,7 +260,9 @@ def main(argv=None):
                       f"{args.dec_interval} steps, at most {args.dec_steps} steps, tol 0.001, batch 256."]
         if "jule" in methods:
             lines += ["", f"JULE: unsuplab.jule.fit_jule defaults (K_s 20, K_c 5, eta 0.9, the authors' MNIST CNN), "
-                      f"{args.jule_epochs} CNN epochs per period."]
+                      f"{args.jule_epochs} CNN epochs per period"
+                      + ("; the CNN trained on randomly turned and shifted images (augment=True, ours)."
+                         if args.jule_augment else ".")]
         if "iic" in methods:
             lines += ["", f"IIC: benchmarks/iic.py settings (options `{args.iic}`): channels {iic_args.channels}, "
                       f"kernel {iic_args.kernel}, input {iic_args.out_size}, batch {iic_args.batch} x "

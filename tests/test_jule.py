@@ -327,6 +327,36 @@ def test_without_a_network_it_clusters_the_inputs():
     assert cluster_accuracy(labels, y) == 1.0
 
 
+def test_augmentation_turns_and_shifts_in_training_only():
+    images = np.zeros((4, 28, 28, 1), "float32")
+    images[:, 10:18, 13:15] = 1.0  # an upright bar
+    augment = jule.augmentation(seed=0)
+    assert np.array_equal(keras.ops.convert_to_numpy(augment(images, training=False)), images)
+    moved = keras.ops.convert_to_numpy(augment(images, training=True))
+    assert moved.shape == images.shape and not np.allclose(moved, images)
+    assert abs(moved.sum() - images.sum()) < 0.3 * images.sum()  # turned and shifted, not wiped out
+
+
+def test_augment_trains_on_moved_images_and_extracts_features_from_the_images_as_they_are():
+    rng = np.random.default_rng(0)
+    images = np.zeros((60, 12, 12, 1), "float32")
+    for i, row in enumerate(rng.integers(2, 10, 60)):
+        images[i, row - 1:row + 2] = 1.0  # a horizontal bar, three height groups
+    encoder = keras.Sequential([keras.Input((12, 12, 1)), keras.layers.Flatten(), keras.layers.Dense(8)])
+    runs = {}
+    for augment in (False, True):
+        keras.utils.set_random_seed(0)
+        runs[augment] = jule.fit_jule(images, 3, encoder=encoder, ks=5, epochs_per_period=2, batch_size=30,
+                                      augment=augment, seed=0)
+    history = runs[True]
+    assert history.epoch_losses != runs[False].epoch_losses  # the CNN saw other images
+    names = [layer.name for layer in history.model.layers]
+    assert not any(name == "augmentation" or "random" in name for name in names), names  # the kept network: none
+    first = history.model.predict(images, verbose=0)
+    np.testing.assert_array_equal(first, history.model.predict(images, verbose=0))
+    assert sorted(set(history.labels.tolist())) == [0, 1, 2]
+
+
 # ----------------------------------------------------------------------------- bad input
 
 @pytest.mark.parametrize("kwargs, error, words", [
@@ -353,6 +383,8 @@ def test_without_a_network_it_clusters_the_inputs():
     ({"encoder": keras.Sequential([keras.Input((5,)), keras.layers.Dense(4)])}, ValueError, "encoder"),
     ({"encoder": None}, ValueError, "images"),
     ({"n_clusters": 60, "ks": 3}, ValueError, "chains"),
+    ({"augment": "yes"}, TypeError, "augment"),
+    ({"augment": True}, ValueError, "augment"),  # feature vectors: nothing to turn or shift
 ])
 def test_bad_arguments_are_named(kwargs, error, words):
     x, _ = feature_blobs(n=30)
