@@ -8,6 +8,8 @@
         --tag jule_28_cpu                               # scikit-learn's 8x8 digits at MNIST's size: unseen digits
     python benchmarks/clustering.py --methods kmeans,jule --jule-epochs 3 --jule-augment --seeds 0,1,2,3,4,5 \
         --tag jule_augment_cpu                          # JULE's CNN trained on turned and shifted digits
+    python benchmarks/clustering.py --methods kmeans,jule --jule-epochs 3 --jule-augment --jule-min-size-ratio 0.333 \
+        --seeds 0,1,2,3,4,5 --tag jule_augment_third_cpu      # ... and no final cluster under a third of the mean
     KERAS_BACKEND=jax python benchmarks/clustering.py --dataset fashion_mnist --tag gpu \\
         --iic="--channels 64,128,256,512 --kernel 5 --lr 1e-4 --epochs 20 --marginal-weight 1"
 
@@ -28,7 +30,8 @@ papers); ACC, NMI, ARI as mean and spread (min-max) over the seeds. Every row is
   al., 2017, with gamma 0.1), P refreshed every 140 steps, stopped when under 0.1% of the labels change.
   Selecting either one trains the autoencoder, and its row is shown (the start DEC must beat).
 * ``jule``: ``JULEClustering`` (:func:`unsuplab.jule.fit_jule`; Yang, Parikh and Batra, 2016), the authors'
-  defaults; ``--jule-augment`` trains its CNN on turned and shifted images (ours).
+  defaults; ``--jule-augment`` trains its CNN on turned and shifted images and ``--jule-min-size-ratio`` sets the
+  smallest final cluster against the mean size (0.1; both ours).
 * ``iic``: ``IICClustering`` built by ``iic_clusterer`` of benchmarks/iic.py with that script's settings (its
   defaults: the CPU setting of lesson 15); ``--iic="..."`` passes iic.py options (with ``=``: the value starts
   with ``--``).
@@ -112,8 +115,9 @@ def clusterer(method, args, iic_args, x, k, seed, fitted):
                                           update_interval=args.dec_interval, seed=seed)
         return method, dict(steps=args.dec_steps, initial_labels=start.labels_)
     if method == "jule":
-        return clustering.JULEClustering(k, augment=args.jule_augment, seed=seed), dict(epochs=args.jule_epochs,
-                                                                                        verbose=1)
+        method = clustering.JULEClustering(k, augment=args.jule_augment, min_size_ratio=args.jule_min_size_ratio,
+                                           seed=seed)
+        return method, dict(epochs=args.jule_epochs, verbose=1)
     return iic_clusterer(iic_args, x, k, seed)
 
 
@@ -179,6 +183,8 @@ def main(argv=None):
     p.add_argument("--jule-epochs", type=int, default=20, help="CNN epochs per JULE period (authors: 20)")
     p.add_argument("--jule-augment", action="store_true", help="train JULE's CNN on turned and shifted images "
                    "(fit_jule(augment=True); not the authors')")
+    p.add_argument("--jule-min-size-ratio", type=float, default=0.1, help="JULE's final pass leaves no cluster under "
+                   "this fraction of the mean size (fit_jule's min_size_ratio; 0: the authors')")
     p.add_argument("--iic", default="",
                    help='options of benchmarks/iic.py for the IIC row, e.g. --iic="--epochs 20 --lr 1e-4"')
     p.add_argument("--tag", default=None)
@@ -261,8 +267,9 @@ def main(argv=None):
         if "jule" in methods:
             lines += ["", f"JULE: unsuplab.jule.fit_jule defaults (K_s 20, K_c 5, eta 0.9, the authors' MNIST CNN), "
                       f"{args.jule_epochs} CNN epochs per period"
-                      + ("; the CNN trained on randomly turned and shifted images (augment=True, ours)."
-                         if args.jule_augment else ".")]
+                      + ("; the CNN trained on randomly turned and shifted images (augment=True, ours)"
+                         if args.jule_augment else "")
+                      + f"; no final cluster under {args.jule_min_size_ratio:g} of the mean size."]
         if "iic" in methods:
             lines += ["", f"IIC: benchmarks/iic.py settings (options `{args.iic}`): channels {iic_args.channels}, "
                       f"kernel {iic_args.kernel}, input {iic_args.out_size}, batch {iic_args.batch} x "

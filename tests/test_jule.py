@@ -267,6 +267,22 @@ def test_final_pass_leaves_no_tiny_cluster_for_outliers():
     assert np.bincount(labels).min() >= len(x) / 30  # was [300, 2, 2]
 
 
+def test_min_size_ratio_sets_the_smallest_final_cluster():
+    """JULE's low runs in small: an isolated group of 20 (a fifth of the mean size) stays a cluster at the default
+    0.1 while two touching blobs share one; at 1/3 it must join its nearest blob, and the blobs stay apart."""
+    rng = np.random.default_rng(0)
+    centres = np.repeat([[0.0, 0.0], [2.0, 0.0], [8.0, 0.0], [0.0, 5.0]], [100, 100, 100, 20], axis=0)
+    x = centres + rng.normal(0.0, 0.5, centres.shape)
+    x = np.concatenate([x, np.full((len(x), 1), 20.0)], axis=1)  # (fit_jule scales to unit length: ~ the plane)
+    truth = np.repeat([0, 1, 2, 0], [100, 100, 100, 20])  # the group joins its nearest blob at best
+    sizes, accuracy = {}, {}
+    for ratio in (0.1, 1 / 3):
+        labels = jule.fit_jule(x, 3, ks=10, epochs_per_period=0, min_size_ratio=ratio).labels
+        sizes[ratio], accuracy[ratio] = sorted(np.bincount(labels).tolist()), cluster_accuracy(labels, truth)
+    assert sizes[0.1][0] == 20 and sizes[1 / 3][0] >= len(x) / 9, sizes
+    assert accuracy[0.1] < 0.75 and accuracy[1 / 3] > 0.95, accuracy  # two blobs joined; then the blobs apart
+
+
 def test_time_cap_still_returns_n_clusters():
     x, y = feature_blobs(n=30)
     history = jule.fit_jule(x, 3, encoder=dense_encoder(), ks=8, epochs_per_period=50, batch_size=30, time_limit=0)
@@ -384,6 +400,8 @@ def test_augment_trains_on_moved_images_and_extracts_features_from_the_images_as
     ({"encoder": None}, ValueError, "images"),
     ({"n_clusters": 60, "ks": 3}, ValueError, "chains"),
     ({"augment": "yes"}, TypeError, "augment"),
+    ({"min_size_ratio": -0.1}, ValueError, "min_size_ratio"),
+    ({"min_size_ratio": 1.5}, ValueError, "min_size_ratio"),
     ({"augment": True}, ValueError, "augment"),  # feature vectors: nothing to turn or shift
 ])
 def test_bad_arguments_are_named(kwargs, error, words):

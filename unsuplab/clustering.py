@@ -249,15 +249,16 @@ class DECClustering(_ModelClusterer):
 
 class JULEClustering(Clusterer):
     """JULE (Yang, Parikh and Batra, 2016): ``fit`` is :func:`unsuplab.jule.fit_jule` (its defaults: the
-    authors'; ``augment=True`` is ours); ``epochs`` are the CNN epochs per period (0: agglomeration of the pixels
-    alone). After ``fit``:
+    authors'; ``augment`` and ``min_size_ratio`` are ours); ``epochs`` are the CNN epochs per period (0:
+    agglomeration of the pixels alone). After ``fit``:
     ``model`` (the trained network, or None) and ``history`` (the steps, ``history.step_labels``...).
     JULE is transductive; ``predict`` gives a new image the cluster whose mean unit-norm feature is nearest."""
 
     def __init__(self, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, margin=0.2, gamma=1.0, optimizer=None,
-                 augment=False, seed=0):
+                 augment=False, min_size_ratio=0.1, seed=0):
         self.n_clusters, self.encoder, self.ks, self.kc, self.eta = n_clusters, encoder, ks, kc, eta
         self.margin, self.gamma, self.optimizer, self.augment, self.seed = margin, gamma, optimizer, augment, seed
+        self.min_size_ratio = min_size_ratio
         self.model = self.history = self.centres = self._fitted_x = None
 
     def _features(self, x):
@@ -271,8 +272,9 @@ class JULEClustering(Clusterer):
 
         self.history = fit_jule(x, self.n_clusters, encoder=self.encoder, ks=self.ks, kc=self.kc, eta=self.eta,
                                 epochs_per_period=epochs, batch_size=batch_size, margin=self.margin,
-                                gamma=self.gamma, optimizer=self.optimizer, augment=self.augment, seed=self.seed,
-                                callbacks=callbacks, time_limit=time_limit, verbose=verbose)
+                                gamma=self.gamma, optimizer=self.optimizer, augment=self.augment,
+                                min_size_ratio=self.min_size_ratio, seed=self.seed, callbacks=callbacks,
+                                time_limit=time_limit, verbose=verbose)
         self.model, self.labels_ = self.history.model, self.history.labels
         self.centres, self._fitted_x = None, x
         return self.history
