@@ -44,11 +44,13 @@ Simplifications and departures from the authors' code (each a deliberate choice)
 * No tiny final cluster (ours; issue 29): graph degree linkage has no size prior, and outliers far from every
   cluster (affinities near 0, e.g. 1e-5 against 1e-3 for the last merges of whole classes, not exactly 0) stay
   clusters of their own to the end: on 10,000 held-out MNIST digits the final pass left five clusters of two
-  images. When the final pass would leave clusters under a tenth of the mean size (``min_size_ratio``; the
-  ``min_size`` of
-  :func:`~unsuplab.agglomeration.merge_clusters`), its merges are redone and the last ones, as many as the small
-  clusters at that point, each join the smallest cluster to its most affine neighbour. The periods merge as the
-  authors do (``min_size=0``): their clusters are only the CNN's next targets.
+  images. When the final pass would leave clusters under a tenth of the mean size (``min_size_ratio``, passed
+  as ``min_size`` to :func:`~unsuplab.agglomeration.merge_clusters`), its merges are redone and the last ones,
+  as many as the small clusters at that point, each join the smallest cluster to its most affine neighbour. The
+  periods merge as the authors do (``min_size=0``): their clusters are only the CNN's next targets.
+* Options, off by default (ours): ``augment=True`` trains the CNN on randomly turned and shifted images
+  (:func:`augmentation`), and ``min_size_ratio`` raises the smallest final cluster; on handwritten digits the two
+  together make the low runs rare (fit_jule's docstring).
 * Features are always scaled to unit L2 norm (the authors' ``renorm`` caps the norm at 1, which for MNIST pixels
   and the normalised CNN output is the same thing). They are extracted in inference mode (BatchNorm with its
   moving averages; the Torch code extracts in whatever mode the net was left, i.e. training mode).
