@@ -65,6 +65,7 @@ import report
 from iic import iic_clusterer, parse
 
 from unsuplab import degrade, metrics
+from unsuplab.agglomeration import MIN_SIZE_RATIO
 from unsuplab.training import TimeLimit
 from unsuplab.validation import positive_int
 
@@ -183,8 +184,8 @@ def main(argv=None):
     p.add_argument("--jule-epochs", type=int, default=20, help="CNN epochs per JULE period (authors: 20)")
     p.add_argument("--jule-augment", action="store_true", help="train JULE's CNN on turned and shifted images "
                    "(fit_jule(augment=True); not the authors')")
-    p.add_argument("--jule-min-size-ratio", type=float, default=0.1, help="JULE's final pass leaves no cluster under "
-                   "this fraction of the mean size (fit_jule's min_size_ratio; 0: the authors')")
+    p.add_argument("--jule-min-size-ratio", type=float, default=MIN_SIZE_RATIO, help="JULE's final pass leaves no "
+                   "cluster under this fraction of the mean size (fit_jule's min_size_ratio; 0: the authors')")
     p.add_argument("--iic", default="",
                    help='options of benchmarks/iic.py for the IIC row, e.g. --iic="--epochs 20 --lr 1e-4"')
     p.add_argument("--tag", default=None)

@@ -34,6 +34,7 @@ from .validation import number_at_least, positive_int
 __all__ = ["knn_affinity", "initial_clusters", "graph_degree_linkage", "merge_clusters"]
 
 LARGE = 100  # the K_c criterion is used while more clusters than this remain (agg_clustering.search_clusters)
+MIN_SIZE_RATIO = 0.1  # merge_clusters' smallest cluster left, as a share of the mean target size (ours)
 ISOLATED_RATIO = 20  # isolated clusters merge first while more than this times the target remain (compute4cluster)
 
 
@@ -354,7 +355,7 @@ def merge_clusters(affinity, labels, n_merges, kc=5, features=None, min_size=Non
     if n_merges == 0:
         return labels, []
     target = n_clusters - n_merges
-    min_size = len(labels) / (10 * target) if min_size is None else number_at_least(min_size, "min_size", 0.0)
+    min_size = MIN_SIZE_RATIO * len(labels) / target if min_size is None else number_at_least(min_size, "min_size", 0.0)
     merger = _Merger(affinity, labels, kc, features, target, min_size)
     small, merges = [merger.small], []  # small[m]: clusters under min_size after m merges
     for _ in range(n_merges):

@@ -31,6 +31,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import StandardScaler
 
+from .agglomeration import MIN_SIZE_RATIO
 from .baselines import fit_pca, flat
 from .training import callback_list, history_of
 from .validation import positive_int
@@ -255,7 +256,7 @@ class JULEClustering(Clusterer):
     JULE is transductive; ``predict`` gives a new image the cluster whose mean unit-norm feature is nearest."""
 
     def __init__(self, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, margin=0.2, gamma=1.0, optimizer=None,
-                 augment=False, min_size_ratio=0.1, seed=0):
+                 augment=False, min_size_ratio=MIN_SIZE_RATIO, seed=0):
         self.n_clusters, self.encoder, self.ks, self.kc, self.eta = n_clusters, encoder, ks, kc, eta
         self.margin, self.gamma, self.optimizer, self.augment, self.seed = margin, gamma, optimizer, augment, seed
         self.min_size_ratio = min_size_ratio

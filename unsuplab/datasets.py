@@ -54,7 +54,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from .config import env_flag
-from .validation import positive_int
+from .validation import flag, positive_int
 
 DEBIAN_FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_DIR_ENV = "UNSUPLAB_FASHION_MNIST_DIR"   # a folder with the four IDX .gz files, searched first
@@ -295,8 +295,7 @@ def photo_patches(size=32, count=2000, split="train", seed=0, augment=False):
     kinds of edges than a few photos hold (Timofte et al., 2016; EDSR, Lim et al., 2017).
     The patches are cut from the same places as without it.
     """
-    if not isinstance(augment, bool):
-        raise TypeError(f"`augment` must be True or False, got {augment!r}.")
+    augment = flag(augment, "augment")
     size = positive_int(size, "size", minimum=2)
     count = positive_int(count, "count")
     if count > MAX_PHOTO_PATCHES:

@@ -70,6 +70,7 @@ import numpy as np
 from keras import layers, ops
 
 from .agglomeration import (  # noqa: F401  (_Merger: reached as jule._Merger by tests/test_jule.py)
+    MIN_SIZE_RATIO,
     _Merger,
     graph_degree_linkage,
     initial_clusters,
@@ -77,7 +78,7 @@ from .agglomeration import (  # noqa: F401  (_Merger: reached as jule._Merger by
     merge_clusters,
 )
 from .training import callback_list, history_of
-from .validation import float_samples, number_at_least, positive_int
+from .validation import flag, float_samples, number_at_least, positive_int
 
 __all__ = ["triplet_loss", "TripletLoss", "InverseDecay", "build_jule_cnn", "augmentation", "fit_jule"]
 
@@ -203,8 +204,8 @@ def augmentation(seed=None, rotation=0.04, shift=0.08):
 
 
 def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_period=20, batch_size=100,
-             margin=0.2, gamma=1.0, optimizer=None, augment=False, min_size_ratio=0.1, seed=0, callbacks=None,
-             time_limit=None, verbose=0):
+             margin=0.2, gamma=1.0, optimizer=None, augment=False, min_size_ratio=MIN_SIZE_RATIO, seed=0,
+             callbacks=None, time_limit=None, verbose=0):
     """Cluster ``x`` with JULE (recurrent, partially unrolled); return a ``keras.callbacks.History`` of its steps.
 
     ``x``: images (N, H, W, C) for the default CNN (:func:`build_jule_cnn`), or whatever ``encoder`` takes.
@@ -244,13 +245,9 @@ def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_perio
     if not 0 < eta <= 1:
         raise ValueError(f"`eta` (the unfolding rate: merges per period / clusters) must be in (0, 1], got {eta}.")
     epochs_per_period = positive_int(epochs_per_period, "epochs_per_period", minimum=0)
-    min_size_ratio = number_at_least(min_size_ratio, "min_size_ratio", 0.0)
-    if min_size_ratio > 1:
-        raise ValueError(f"`min_size_ratio` (the smallest final cluster / the mean cluster size) must be at most 1, "
-                         f"got {min_size_ratio}.")
-    if not isinstance(augment, (bool, np.bool_)):
-        raise TypeError(f"`augment` must be True or False, got {augment!r}.")
-    if augment and x.ndim != 4:
+    min_size_ratio = number_at_least(min_size_ratio, "min_size_ratio", 0.0, maximum=1.0,
+                                     why=" (the smallest final cluster over the mean cluster size)")
+    if flag(augment, "augment") and x.ndim != 4:
         raise ValueError(f"`augment=True` turns and shifts images (samples, height, width, channels); `x` has shape "
                          f"{x.shape}.")
     batch_size = positive_int(batch_size, "batch_size", minimum=2)

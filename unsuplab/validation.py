@@ -119,13 +119,22 @@ def ids(values, name, size=None):
     return values
 
 
-def number_at_least(value, name, minimum):
-    """Return ``value`` as a finite float >= ``minimum``, or raise naming ``name``."""
+def number_at_least(value, name, minimum, maximum=None, why=""):
+    """Return ``value`` as a finite float in [``minimum``, ``maximum``], or raise naming ``name`` (and ``why``)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"`{name}` must be a number, got {value!r}.")
     if not np.isfinite(value) or value < minimum:
         raise ValueError(f"`{name}` must be a finite number >= {minimum}, got {value}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"`{name}` must be at most {maximum}{why}, got {value}.")
     return float(value)
+
+
+def flag(value, name):
+    """Return ``value`` if it is True or False, or raise naming ``name``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"`{name}` must be True or False, got {value!r}.")
+    return value
 
 
 def labels(y, name="y", length=None):
