@@ -10,6 +10,8 @@
         --tag jule_augment_cpu                          # JULE's CNN trained on turned and shifted digits
     python benchmarks/clustering.py --methods kmeans,jule --jule-epochs 3 --jule-augment --jule-min-size-ratio 0.333 \
         --seeds 0,1,2,3,4,5 --tag jule_augment_third_cpu      # ... and no final cluster under a third of the mean
+    python benchmarks/clustering.py --methods kmeans,jule --jule-epochs 3 --jule-min-steps 150 --jule-augment \
+        --jule-min-size-ratio 0.333 --size 2000 --seeds 0,1,2,3,4,5 --tag jule_2000_augment_third_steps150_cpu
     KERAS_BACKEND=jax python benchmarks/clustering.py --dataset fashion_mnist --tag gpu \\
         --iic="--channels 64,128,256,512 --kernel 5 --lr 1e-4 --epochs 20 --marginal-weight 1"
 
@@ -30,8 +32,9 @@ papers); ACC, NMI, ARI as mean and spread (min-max) over the seeds. Every row is
   al., 2017, with gamma 0.1), P refreshed every 140 steps, stopped when under 0.1% of the labels change.
   Selecting either one trains the autoencoder, and its row is shown (the start DEC must beat).
 * ``jule``: ``JULEClustering`` (:func:`unsuplab.jule.fit_jule`; Yang, Parikh and Batra, 2016), the authors'
-  defaults; ``--jule-augment`` trains its CNN on turned and shifted images and ``--jule-min-size-ratio`` sets the
-  smallest final cluster against the mean size (0.1; both ours).
+  defaults; ``--jule-augment`` trains its CNN on turned and shifted images, ``--jule-min-size-ratio`` sets the
+  smallest final cluster against the mean size (0.1) and ``--jule-min-steps`` the fewest CNN batches a period
+  (0: ``--jule-epochs`` alone; all three ours).
 * ``iic``: ``IICClustering`` built by ``iic_clusterer`` of benchmarks/iic.py with that script's settings (its
   defaults: the CPU setting of lesson 15); ``--iic="..."`` passes iic.py options (with ``=``: the value starts
   with ``--``).
@@ -118,7 +121,7 @@ def clusterer(method, args, iic_args, x, k, seed, fitted):
     if method == "jule":
         method = clustering.JULEClustering(k, augment=args.jule_augment, min_size_ratio=args.jule_min_size_ratio,
                                            seed=seed)
-        return method, dict(epochs=args.jule_epochs, verbose=1)
+        return method, dict(epochs=args.jule_epochs, min_steps=args.jule_min_steps, verbose=1)
     return iic_clusterer(iic_args, x, k, seed)
 
 
@@ -182,6 +185,8 @@ def main(argv=None):
     p.add_argument("--dec-steps", type=int, default=20000, help="most DEC/IDEC steps")
     p.add_argument("--dec-interval", type=int, default=140, help="steps between refreshes of P")
     p.add_argument("--jule-epochs", type=int, default=20, help="CNN epochs per JULE period (authors: 20)")
+    p.add_argument("--jule-min-steps", type=int, default=0, help="at least this many CNN batches per JULE period "
+                   "(more epochs on a small set: fit_jule's min_steps_per_period; 150 = 3 epochs on 5,000 images)")
     p.add_argument("--jule-augment", action="store_true", help="train JULE's CNN on turned and shifted images "
                    "(fit_jule(augment=True); not the authors')")
     p.add_argument("--jule-min-size-ratio", type=float, default=MIN_SIZE_RATIO, help="JULE's final pass leaves no "
@@ -268,6 +273,7 @@ def main(argv=None):
         if "jule" in methods:
             lines += ["", f"JULE: unsuplab.jule.fit_jule defaults (K_s 20, K_c 5, eta 0.9, the authors' MNIST CNN), "
                       f"{args.jule_epochs} CNN epochs per period"
+                      + (f" (more where that is under {args.jule_min_steps} batches)" if args.jule_min_steps else "")
                       + ("; the CNN trained on randomly turned and shifted images (augment=True, ours)"
                          if args.jule_augment else "")
                       + f"; no final cluster under {args.jule_min_size_ratio:g} of the mean size."]

@@ -286,12 +286,14 @@ def test_jule_stopped_at_the_initial_step_trains_no_period():
     assert history.epoch_losses == [] and history.history["epochs"] == [0, 0]
 
 
-def test_jule_clustering_passes_augment_and_min_size_ratio_to_fit_jule():
+def test_jule_clustering_passes_augment_min_size_ratio_and_min_steps_to_fit_jule():
     x, _ = feature_blobs(n=30)
     with pytest.raises(ValueError, match="augment"):  # fit_jule's own checks: feature vectors cannot be turned
         clustering.JULEClustering(3, encoder=dense_encoder(), ks=8, augment=True).fit(x, epochs=1)
     with pytest.raises(ValueError, match="min_size_ratio"):
         clustering.JULEClustering(3, encoder=dense_encoder(), ks=8, min_size_ratio=2.0).fit(x, epochs=1)
+    history = clustering.JULEClustering(3, encoder=dense_encoder(), ks=8).fit(x, epochs=1, min_steps=7, batch_size=30)
+    assert set(history.history["epochs"][1:-1]) == {3}  # 3 batches an epoch: 7 batches take 3 epochs
 
 
 # ----------------------------------------------------------------------------- k-means and PCA + k-means

@@ -332,6 +332,20 @@ def test_a_callback_stops_after_the_period_it_saw(fitted):
     assert again.labels.max() == 2
 
 
+def test_min_steps_per_period_adds_whole_epochs_on_a_small_set():
+    """90 samples in batches of 30 are 3 batches an epoch: at least 7 batches a period take 3 epochs, not 1; a
+    period with more epochs than that keeps them, and without a network there is nothing to train."""
+    x, y = feature_blobs(n=30)
+    for epochs, min_steps, trained in [(1, 7, 3), (4, 7, 4), (1, 0, 1)]:
+        history = jule.fit_jule(x, 3, encoder=dense_encoder(), ks=8, epochs_per_period=epochs,
+                                min_steps_per_period=min_steps, batch_size=30, seed=0)
+        periods = history.history["epochs"][1:-1]
+        assert periods and set(periods) == {trained}, (epochs, min_steps, periods)
+        assert len(history.epoch_losses) == trained * len(periods)
+    history = jule.fit_jule(x, 3, ks=8, epochs_per_period=0, min_steps_per_period=100)
+    assert history.model is None and history.history["epochs"] == [0, 0]
+
+
 def test_without_a_network_it_clusters_the_inputs():
     x, y = feature_blobs(n=30)
     steps = Recorder()
@@ -386,6 +400,8 @@ def test_augment_trains_on_moved_images_and_extracts_features_from_the_images_as
     ({"eta": 1.5}, ValueError, "eta"),
     ({"eta": "fast"}, TypeError, "eta"),
     ({"epochs_per_period": -1}, ValueError, "epochs_per_period"),
+    ({"min_steps_per_period": -1}, ValueError, "min_steps_per_period"),
+    ({"min_steps_per_period": 2.5}, TypeError, "min_steps_per_period"),
     ({"batch_size": 1}, ValueError, "batch_size"),
     ({"margin": -0.1}, ValueError, "margin"),
     ({"gamma": 0.0}, ValueError, "gamma"),

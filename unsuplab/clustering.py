@@ -251,7 +251,8 @@ class DECClustering(_ModelClusterer):
 class JULEClustering(Clusterer):
     """JULE (Yang, Parikh and Batra, 2016): ``fit`` is :func:`unsuplab.jule.fit_jule` (its defaults: the
     authors'; ``augment`` and ``min_size_ratio`` are ours); ``epochs`` are the CNN epochs per period (0:
-    agglomeration of the pixels alone). After ``fit``:
+    agglomeration of the pixels alone), raised where they would give fewer than ``min_steps`` batches a period
+    (fit_jule's ``min_steps_per_period``). After ``fit``:
     ``model`` (the trained network, or None) and ``history`` (the steps, ``history.step_labels``...).
     JULE is transductive; ``predict`` gives a new image the cluster whose mean unit-norm feature is nearest."""
 
@@ -268,12 +269,12 @@ class JULEClustering(Clusterer):
         x = _check_x(x)
         return _unit_rows(x if self.model is None else self.model.predict(x, batch_size=256, verbose=0))
 
-    def fit(self, x, epochs=20, batch_size=100, callbacks=None, time_limit=None, verbose=0):
+    def fit(self, x, epochs=20, min_steps=0, batch_size=100, callbacks=None, time_limit=None, verbose=0):
         from .jule import fit_jule
 
         self.history = fit_jule(x, self.n_clusters, encoder=self.encoder, ks=self.ks, kc=self.kc, eta=self.eta,
-                                epochs_per_period=epochs, batch_size=batch_size, margin=self.margin,
-                                gamma=self.gamma, optimizer=self.optimizer, augment=self.augment,
+                                epochs_per_period=epochs, min_steps_per_period=min_steps, batch_size=batch_size,
+                                margin=self.margin, gamma=self.gamma, optimizer=self.optimizer, augment=self.augment,
                                 min_size_ratio=self.min_size_ratio, seed=self.seed, callbacks=callbacks,
                                 time_limit=time_limit, verbose=verbose)
         self.model, self.labels_ = self.history.model, self.history.labels

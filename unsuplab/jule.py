@@ -49,8 +49,9 @@ Simplifications and departures from the authors' code (each a deliberate choice)
   as many as the small clusters at that point, each join the smallest cluster to its most affine neighbour. The
   periods merge as the authors do (``min_size=0``): their clusters are only the CNN's next targets.
 * Options, off by default (ours): ``augment=True`` trains the CNN on randomly turned and shifted images
-  (:func:`augmentation`), and ``min_size_ratio`` raises the smallest final cluster; on handwritten digits the two
-  together make the low runs rare (fit_jule's docstring).
+  (:func:`augmentation`), ``min_size_ratio`` raises the smallest final cluster, and ``min_steps_per_period``
+  gives a small data set as many CNN batches a period as a large one; on handwritten digits the three together
+  make the low runs rare (fit_jule's docstring).
 * Features are always scaled to unit L2 norm (the authors' ``renorm`` caps the norm at 1, which for MNIST pixels
   and the normalised CNN output is the same thing). They are extracted in inference mode (BatchNorm with its
   moving averages; the Torch code extracts in whatever mode the net was left, i.e. training mode).
@@ -203,15 +204,18 @@ def augmentation(seed=None, rotation=0.04, shift=0.08):
                             name="augmentation")
 
 
-def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_period=20, batch_size=100,
-             margin=0.2, gamma=1.0, optimizer=None, augment=False, min_size_ratio=MIN_SIZE_RATIO, seed=0,
-             callbacks=None, time_limit=None, verbose=0):
+def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_period=20, min_steps_per_period=0,
+             batch_size=100, margin=0.2, gamma=1.0, optimizer=None, augment=False, min_size_ratio=MIN_SIZE_RATIO,
+             seed=0, callbacks=None, time_limit=None, verbose=0):
     """Cluster ``x`` with JULE (recurrent, partially unrolled); return a ``keras.callbacks.History`` of its steps.
 
     ``x``: images (N, H, W, C) for the default CNN (:func:`build_jule_cnn`), or whatever ``encoder`` takes.
     ``ks``, ``kc``, ``eta``: the sample neighbours, the K_c criterion and the unfolding rate (module docstring).
     Each period trains ``epochs_per_period`` epochs on the current clusters (``0``: no network, agglomerative
     clustering of the pixels only), then merges ``ceil(eta * clusters)`` times, never below ``n_clusters``.
+    ``min_steps_per_period`` (ours; 0: off): more epochs where ``epochs_per_period`` would give the CNN fewer
+    batches than that, so a small data set gets the training a large one gets: with 3 epochs on 2,000 digits (60
+    steps) JULE reached ACC 0.811, with at least 150 steps (8 epochs, as 3 on 5,000) 0.949 (both options below).
     ``optimizer`` None: SGD(0.01, "inv" policy, momentum 0.9, weight decay 5e-5). ``augment=True`` trains the CNN
     on randomly turned and shifted images (:func:`augmentation`; images only; off in the authors' code): with 3
     CNN epochs a period, on all 5,000 mnist_small digits ACC 0.920 against 0.901 (6 seeds; 4 of them 0.95-0.96),
@@ -245,12 +249,15 @@ def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_perio
     if not 0 < eta <= 1:
         raise ValueError(f"`eta` (the unfolding rate: merges per period / clusters) must be in (0, 1], got {eta}.")
     epochs_per_period = positive_int(epochs_per_period, "epochs_per_period", minimum=0)
+    min_steps_per_period = positive_int(min_steps_per_period, "min_steps_per_period", minimum=0)
     min_size_ratio = number_at_least(min_size_ratio, "min_size_ratio", 0.0, maximum=1.0,
                                      why=" (the smallest final cluster over the mean cluster size)")
     if flag(augment, "augment") and x.ndim != 4:
         raise ValueError(f"`augment=True` turns and shifts images (samples, height, width, channels); `x` has shape "
                          f"{x.shape}.")
-    batch_size = positive_int(batch_size, "batch_size", minimum=2)
+    batch_size = min(positive_int(batch_size, "batch_size", minimum=2), len(x))
+    if epochs_per_period:  # at least min_steps_per_period batches, in whole epochs
+        epochs_per_period = max(epochs_per_period, math.ceil(min_steps_per_period / math.ceil(len(x) / batch_size)))
     loss = TripletLoss(margin, gamma)
     seed = positive_int(seed, "seed", minimum=0)
     if optimizer is None:
@@ -313,7 +320,7 @@ def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_perio
         return limit.hit or network.stop_training
 
     while epochs_per_period and count > n_clusters and not stopped():
-        fitted = trainer.fit(x, labels, batch_size=min(batch_size, len(x)), epochs=epochs_per_period, shuffle=True,
+        fitted = trainer.fit(x, labels, batch_size=batch_size, epochs=epochs_per_period, shuffle=True,
                              verbose=0, callbacks=[limit])
         losses = [float(v) for v in fitted.history.get("loss", [])]
         history.epoch_losses.extend(losses)  # (an epoch cut short by the time limit counts as one)
