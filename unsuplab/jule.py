@@ -213,18 +213,18 @@ def fit_jule(x, n_clusters, encoder=None, ks=20, kc=5, eta=0.9, epochs_per_perio
     ``ks``, ``kc``, ``eta``: the sample neighbours, the K_c criterion and the unfolding rate (module docstring).
     Each period trains ``epochs_per_period`` epochs on the current clusters (``0``: no network, agglomerative
     clustering of the pixels only), then merges ``ceil(eta * clusters)`` times, never below ``n_clusters``.
-    ``min_steps_per_period`` (ours; 0: off): more epochs where ``epochs_per_period`` would give the CNN fewer
-    batches than that, so a small data set gets the training a large one gets: with 3 epochs on 2,000 digits (60
-    steps) JULE reached ACC 0.811, with at least 150 steps (8 epochs, as 3 on 5,000) 0.949 (both options below).
+    ``min_steps_per_period`` (ours; 0: off): whole epochs more where ``epochs_per_period`` would give the CNN
+    fewer batches a period than that, so a small data set trains as much as a large one.
     ``optimizer`` None: SGD(0.01, "inv" policy, momentum 0.9, weight decay 5e-5). ``augment=True`` trains the CNN
     on randomly turned and shifted images (:func:`augmentation`; images only; off in the authors' code): with 3
     CNN epochs a period, on all 5,000 mnist_small digits ACC 0.920 against 0.901 (6 seeds; 4 of them 0.95-0.96),
     but 0.807 on 2,000 of them, each run with a cluster of 23-29 digits, and level on 5,000 Fashion-MNIST images
     (0.600; benchmarks/results/clustering_*_augment_cpu.md). ``min_size_ratio``: the final pass leaves no cluster
     under this fraction of the mean cluster size (0.1, ours; 0: the authors' final pass; module docstring).
-    Together, ``augment=True, min_size_ratio=1/3`` gave 0.951 on mnist_small and 0.940 on the 8x8 digits
-    (docs/measurements.md). ``time_limit`` (seconds): stop training when the time is up (the final pass still
-    runs).
+    Together, ``augment=True, min_size_ratio=1/3`` gave 0.951 on mnist_small and 0.940 on the 8x8 digits; on
+    2,000 digits, where 3 epochs are 60 batches, they need ``min_steps_per_period=150`` too (3 epochs on 5,000):
+    0.949 against 0.811 (docs/measurements.md). ``time_limit`` (seconds): stop training when the time is up (the
+    final pass still runs).
 
     An epoch of the history is one clustering step: "initial" (chains on the pixels), each period ("merge") and
     "final"; ``callbacks`` (Keras callbacks, ``self.model`` the network) see each in ``on_epoch_end(epoch,
