@@ -12,6 +12,8 @@
         --seeds 0,1,2,3,4,5 --tag jule_augment_third_cpu      # ... and no final cluster under a third of the mean
     python benchmarks/clustering.py --methods kmeans,jule --jule-epochs 3 --jule-min-steps 150 --jule-augment \
         --jule-min-size-ratio 0.333 --size 2000 --seeds 0,1,2,3,4,5 --tag jule_2000_augment_third_steps150_cpu
+    python benchmarks/clustering.py --methods kmeans,jule --jule-augment --jule-min-size-ratio 0.333 \
+        --seeds 0,1,2,3,4,5 --tag jule_augment_third_e20_cpu        # the same two options, the authors' 20 epochs
     KERAS_BACKEND=jax python benchmarks/clustering.py --dataset fashion_mnist --tag gpu \\
         --iic="--channels 64,128,256,512 --kernel 5 --lr 1e-4 --epochs 20 --marginal-weight 1"
 
