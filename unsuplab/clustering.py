@@ -18,12 +18,13 @@ The shape (scikit-learn's names for the results, Keras' for the training)::
     method.predict(x_new)     # the cluster of new images
     method.cluster_probabilities(x_new)   # IIC and DEC: (N, n_clusters)
 
-One vocabulary for ``fit``: ``epochs`` (IIC: passes of its schedule; the autoencoder: its epochs; JULE: CNN epochs
-per period) or ``steps`` (DEC: optimiser steps), ``batch_size``, ``callbacks`` (``keras.callbacks.Callback``;
-``self.model`` is the model being trained), ``time_limit`` (seconds: one :class:`~unsuplab.training.TimeLimit`),
-``verbose``; each returns a ``keras.callbacks.History`` (:mod:`unsuplab.training`). The settings of the method
-(``n_clusters``, ``seed``, the optimiser...) go to the constructor. ``fit_predict(x, ...)`` is ``fit`` then
-``labels_``. The scores live in :mod:`unsuplab.metrics`; the function :func:`kmeans` is k-means on any features.
+One vocabulary for ``fit``: ``epochs`` (IIC: passes of its schedule; the autoencoder: its epochs; JULE: CNN epochs per
+period, and ``min_steps`` the fewest CNN batches a period) or ``steps`` (DEC: optimiser steps), ``batch_size``,
+``callbacks`` (``keras.callbacks.Callback``; ``self.model`` is the model being trained), ``time_limit`` (seconds: one
+:class:`~unsuplab.training.TimeLimit`), ``verbose``; each returns a ``keras.callbacks.History``
+(:mod:`unsuplab.training`). The settings of the method (``n_clusters``, ``seed``, the optimiser...) go to the
+constructor. ``fit_predict(x, ...)`` is ``fit`` then ``labels_``. The scores live in :mod:`unsuplab.metrics`; the
+function :func:`kmeans` is k-means on any features.
 """
 
 import keras
@@ -250,7 +251,7 @@ class DECClustering(_ModelClusterer):
 
 class JULEClustering(Clusterer):
     """JULE (Yang, Parikh and Batra, 2016): ``fit`` is :func:`unsuplab.jule.fit_jule` (its defaults: the
-    authors'; ``augment`` and ``min_size_ratio`` are ours); ``epochs`` are the CNN epochs per period (0:
+    authors'; ``augment``, ``min_size_ratio`` and ``min_steps`` are ours); ``epochs`` are the CNN epochs per period (0:
     agglomeration of the pixels alone), raised where they would give fewer than ``min_steps`` batches a period
     (fit_jule's ``min_steps_per_period``). After ``fit``:
     ``model`` (the trained network, or None) and ``history`` (the steps, ``history.step_labels``...).
