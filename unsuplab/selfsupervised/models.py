@@ -164,9 +164,7 @@ class MoCo(_Pretext):
         self.projector = projector or build_projector(encoder.output.shape[-1])
         self.views = views or ContrastiveViews()
         self.queue_size = positive_int(queue_size, "queue_size")
-        self.momentum = number_at_least(momentum, "momentum", 0.0)
-        if self.momentum > 1:
-            raise ValueError(f"`momentum` must be in [0, 1], got {momentum}.")
+        self.momentum = number_at_least(momentum, "momentum", 0.0, maximum=1.0, why=" (the key encoder's EMA rate)")
         self.temperature = number_at_least(temperature, "temperature", 1e-6)
         self.update_fn, self.loss_fn = ema_update, info_nce
         self.query = keras.Model(self.encoder.input, self.projector(self.encoder.output), name="query")
