@@ -3,9 +3,10 @@
 #   make lessons   set up .venv, install the Debian packages the lessons read if missing (.ci/system-packages),
 #                  then execute every lesson headless in full mode (about an hour on 2 cores, resumable) and
 #                  write the course site: build/course/full/site/index.html
-#   make test      set up .venv, then lint (ruff), run the unit tests on TensorFlow, JAX and PyTorch and on the
-#                  lowest versions requirements.txt allows (.venv-lowest), every notebook with nbval (the solutions
-#                  on all three backends), and the grading path with the real nbgrader
+#   make test      set up .venv, then lint (ruff), run the unit tests on TensorFlow, JAX and PyTorch, the
+#                  end-to-end tests (tests/e2e/), the unit tests on the lowest versions requirements.txt allows
+#                  (.venv-lowest), every notebook with nbval (the solutions on all three backends), and the
+#                  grading path with the real nbgrader
 #
 # Options: FAST=1 make lessons (the smoke run: fast mode, a few minutes, site in build/course/fast/site/),
 # FORCE=1 make lessons (run again the lessons that are up to date), NOTEBOOKS=solutions make lessons,
@@ -28,12 +29,12 @@ PYTEST := $(PY) -m pytest -p no:cacheprovider
 # expensive passes off cut lesson 08's checks plus test_registration on JAX from 266 s to 167 s on 2 cores;
 # the numbers a test asserts do not change (same ops, less optimised machine code). Full mode keeps XLA's default.
 QUICK_XLA := --xla_backend_optimization_level=0 --xla_llvm_disable_expensive_passes=true
-test-unit test-lowest test-notebooks test-grading: export XLA_FLAGS := $(strip $(XLA_FLAGS) $(QUICK_XLA))
+test-unit test-e2e test-lowest test-notebooks test-grading: export XLA_FLAGS := $(strip $(XLA_FLAGS) $(QUICK_XLA))
 # Notebooks run ahead of time (nbval, nbgrader, the site) draw the stills of their sliders: a widget's output
 # needs a live kernel, and an error inside a widget's callback would not fail the run (unsuplab/interactive.py).
 test-notebooks test-grading grade: export UNSUPLAB_STATIC := 1
 
-.PHONY: setup torch lowest system lessons site test lint test-unit test-lowest test-notebooks test-grading sync dist clean
+.PHONY: setup torch lowest system lessons site test lint test-unit test-e2e test-lowest test-notebooks test-grading sync dist clean
 
 setup: $(VENV)/.installed
 
@@ -73,20 +74,25 @@ lessons: setup system
 site: setup
 	$(COURSE) site $(COURSE_MODE)
 
-test: setup lint test-unit test-lowest test-notebooks test-grading
+test: setup lint test-unit test-e2e test-lowest test-notebooks test-grading
 
 lint: setup
 	$(VENV)/bin/ruff check .
 
-# Unit tests on the three backends; tests marked tensorflow_only (they run notebooks in a kernel, where the
-# backend does not matter) or backend_independent (no Keras backend used: tests/conftest.py) run once. Grading
-# with nbgrader has its own target below.
-UNIT := $(PYTEST) tests -q -rs -n 2 --dist loadfile --ignore=tests/test_nbgrader.py
+# Unit tests on the three backends, in-process; tests marked tensorflow_only (they run a notebook in a kernel,
+# where the backend does not matter) or backend_independent (no Keras backend used: tests/conftest.py) run once. The
+# end-to-end tests (tests/e2e/: the course runner and its site in a browser, the README example, the wheel in a
+# fresh venv, checks in a fresh Python, the splits on the other backends) start kernels, child processes or venvs:
+# they run once, on TensorFlow, in test-e2e. Grading with nbgrader has its own target below.
+UNIT := $(PYTEST) tests -q -rs -n 2 --dist loadfile --ignore=tests/test_nbgrader.py --ignore=tests/e2e
 test-unit: setup torch
 	$(PY) -m unsuplab.lessontool check
 	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(UNIT)
 	UNSUPLAB_FAST=1 KERAS_BACKEND=jax $(UNIT) -m "not tensorflow_only and not backend_independent"
 	UNSUPLAB_FAST=1 KERAS_BACKEND=torch $(UNIT) -m "not tensorflow_only and not backend_independent"
+
+test-e2e: setup torch
+	UNSUPLAB_FAST=1 KERAS_BACKEND=tensorflow $(PYTEST) tests/e2e -q -rs -n 2 --dist loadfile
 
 # The unit tests on TensorFlow with the lowest versions requirements.txt allows.
 test-lowest: lowest
@@ -129,7 +135,7 @@ sync: setup
 # The wheel of the library alone (unsuplab/ with its site templates; no lessons, tests or benchmarks) in DIST,
 # built offline with the venv's setuptools; install it with pip install build/dist/unsuplab-*.whl (a Keras backend
 # too). setuptools stages the package in build/lib, emptied before (a stale file there would enter the wheel) and
-# after. tests/test_dist.py runs this target on a copy of the sources and installs the wheel in a fresh venv.
+# after. tests/e2e/test_dist.py runs this target on a copy of the sources and installs the wheel in a fresh venv.
 DIST ?= build/dist
 dist: setup
 	rm -rf build/lib build/bdist.* $(DIST)/unsuplab-*.whl

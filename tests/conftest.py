@@ -37,14 +37,19 @@ def offline(monkeypatch):
 
 # Test files that use no Keras backend (data loading, the lesson tool, file writing), marked backend_independent:
 # make test-unit runs them in the TensorFlow pass, not again on JAX and PyTorch (the lowest-versions pass runs
-# them too). test_datasets.py compares the splits across all three backends itself.
+# them too). tests/e2e/test_backend_splits.py compares the splits across all three backends.
 RUN_ONCE = {"test_datasets.py", "test_datasets_mnist_reader.py", "test_lessontool.py", "test_reliability_lessontool.py",
             "test_texture_mosaics.py", "test_transactions.py", "test_fileio.py", "test_interactive.py"}
 
 
-# The files whose fixtures start kernels, subprocesses or virtual environments (15-30 s each on 2 cores).
-LONGEST_FILES = {"test_course.py", "test_registration.py", "test_dist.py", "test_readme.py",
-                 "test_checks_isolation.py", "test_datasets.py", "test_reliability_course.py", "test_clustering.py"}
+# The longest files, longest first (seconds on 2 cores, `--durations=0`): handed out first, in this order. The unit
+# tests' 16.9 s (test_models) to 6.3 s (test_iic), then the end-to-end tests' 26.5 s (the course runner) to 4.5 s (the
+# browser) in tests/e2e/ (`make test-e2e`).
+LONGEST_FILES = ["test_models.py", "test_clustering.py", "test_datasets.py", "test_checks_hidden.py",
+                 "test_registration.py", "test_jule.py", "test_dec.py", "test_selfsupervised.py",
+                 "test_reliability_data.py", "test_iic_segmentation.py", "test_iic.py",
+                 "test_course.py", "test_readme.py", "test_checks_in_a_fresh_python.py", "test_dist.py",
+                 "test_backend_splits.py", "test_reliability_course.py", "test_site_browser.py"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -65,4 +70,5 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"{path.name} {reasons[path]}"))
     # Longest files first: `-n 2 --dist loadfile` hands whole files to whichever worker is free, so a long file
     # drawn last leaves the other worker idle at the end (a stable sort: the order within a file is kept)
-    items.sort(key=lambda item: Path(str(item.path)).name not in LONGEST_FILES)
+    rank = {name: i for i, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(Path(str(item.path)).name, len(rank)))

@@ -27,7 +27,7 @@ import pytest
 
 pytestmark = pytest.mark.tensorflow_only  # builds and installs a wheel: once is enough, the backend does not matter
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("Makefile", "pyproject.toml", "README.md", "requirements.txt")  # the Makefile's setup target names the last
 
 SCRIPT = """

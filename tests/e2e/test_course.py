@@ -20,7 +20,7 @@ from unsuplab import course
 
 pytestmark = pytest.mark.tensorflow_only  # runs lessons in a kernel: once is enough
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 LESSON_00 = ROOT / "lessons" / "00_what_is_unsupervised_learning.ipynb"
 v4 = nbformat.v4
 
