@@ -1,6 +1,12 @@
 """A data split is the same arrays under every Keras backend: the other installed backends load it in child
 processes, side by side (CI has all three)."""
 
+import hashlib
+import importlib.util
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -8,12 +14,6 @@ from unsuplab import datasets
 
 
 def test_split_is_the_same_under_another_backend():
-    import hashlib
-    import importlib.util
-    import os
-    import subprocess
-    import sys
-
     def digest(split):
         return hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in split)).hexdigest()
 
