@@ -90,15 +90,10 @@ def run_iic(args, x_train, x_test, y_test, k, seed):
 def errors_near_borders(maps, y, within=BORDER_PIXELS):
     """(share of the pixels, share of the wrong pixels) closer than ``within`` pixels to a border between two
     textures, after the one matching of clusters to textures over all images."""
-    from scipy import ndimage
-
     from unsuplab import metrics
     matched, labels = metrics.matched_segmentation(maps, y)  # -1 for a cluster left unmatched: wrong
     wrong = (matched != labels).reshape(y.shape)
-    borders = np.zeros(y.shape, bool)  # a pixel whose right or lower neighbour has another texture
-    borders[:, :-1] |= y[:, :-1] != y[:, 1:]
-    borders[:, :, :-1] |= y[:, :, :-1] != y[:, :, 1:]
-    near = np.stack([ndimage.distance_transform_edt(~b) < within for b in borders])
+    near = metrics.border_distance(y) < within
     return float(near.mean()), float(wrong[near].sum() / max(wrong.sum(), 1))
 
 

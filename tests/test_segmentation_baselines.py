@@ -7,7 +7,7 @@ from sklearn.metrics import jaccard_score
 
 from unsuplab import texture_features as tf
 from unsuplab.datasets import texture_mosaics
-from unsuplab.metrics import matched_segmentation, mean_iou, pixel_accuracy
+from unsuplab.metrics import border_distance, matched_segmentation, mean_iou, pixel_accuracy
 
 # ----------------------------------------------------------------------------- metrics
 
@@ -51,6 +51,18 @@ def test_metrics_reject_mismatched_or_bad_input():
         pixel_accuracy(np.full((1, 2, 2), 0.5), np.zeros((1, 2, 2), int))
     with pytest.raises(ValueError, match="labels"):
         mean_iou(np.zeros((0, 2, 2), int), np.zeros((0, 2, 2), int))
+
+
+def test_border_distance_counts_pixels_from_the_nearest_border():
+    y = np.array([[0, 0, 0, 1, 1, 1]] * 3)  # one vertical border between columns 2 and 3
+    assert border_distance(y)[0].tolist() == [2, 1, 0, 1, 2, 3]  # the pixel left of the border is the border pixel
+    many = np.stack([y, np.zeros_like(y)])
+    d = border_distance(many)
+    assert d.shape == many.shape and np.isinf(d[1]).all()   # one class: no border at all
+    with pytest.raises(ValueError, match="labels"):
+        border_distance(np.zeros(5, int))
+    with pytest.raises(TypeError, match="labels"):
+        border_distance(np.full((2, 2), 0.5))
 
 
 # ----------------------------------------------------------------------------- baselines

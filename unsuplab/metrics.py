@@ -41,7 +41,8 @@ Segmentation against label maps (n, h, w)
 
 * ``pixel_accuracy`` / ``mean_iou``: after the Hungarian matching of clusters to classes over all pixels
   (IIC's segmentation score), or per image (``per_image=True``) for clusterings fitted per image;
-  ``matched_segmentation`` gives the matched maps themselves.
+  ``matched_segmentation`` gives the matched maps themselves; ``border_distance`` how far each pixel
+  lies from a border between two classes, to see where the wrong pixels are.
 
 Cluster and class ids may be any non-negative integers (``[0, 10**9]`` is fine): they are
 relabelled to 0..n-1 before any table is built.
@@ -459,3 +460,23 @@ def mean_iou(assigned, labels, per_image=False):
     hits = np.array([np.sum((matched == c) & (labels == c)) for c in classes])
     unions = np.array([np.sum((matched == c) | (labels == c)) for c in classes])
     return float(np.mean(hits / unions))
+
+
+def border_distance(labels):
+    """Each pixel's Euclidean distance, in pixels, to the nearest border between two classes of its own map
+    (``scipy.ndimage.distance_transform_edt``); ``labels``: int label maps (n, h, w) or (h, w), same shape out.
+
+    A border pixel (distance 0) is one whose right or lower neighbour has another class, so the pixel just
+    across a border is 1 away. A map of a single class has no border: every distance is ``inf``.
+    """
+    from scipy import ndimage
+
+    labels = np.asarray(labels)
+    if labels.ndim not in (2, 3) or labels.size == 0:
+        raise ValueError(f"`labels` must be non-empty label maps of shape (n, h, w) or (h, w), got {labels.shape}.")
+    maps = as_labels(labels.ravel(), "labels").reshape((-1, *labels.shape[-2:]))
+    borders = np.zeros(maps.shape, bool)
+    borders[:, :-1] |= maps[:, :-1] != maps[:, 1:]
+    borders[:, :, :-1] |= maps[:, :, :-1] != maps[:, :, 1:]
+    out = np.stack([ndimage.distance_transform_edt(~b) if b.any() else np.full(b.shape, np.inf) for b in borders])
+    return out.reshape(labels.shape)
