@@ -49,6 +49,7 @@ relabelled to 0..n-1 before any table is built.
 """
 
 import numpy as np
+from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import entropy
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
@@ -469,8 +470,6 @@ def border_distance(labels):
     A border pixel (distance 0) is one whose right or lower neighbour has another class, so the pixel just
     across a border is 1 away. A map of a single class has no border: every distance is ``inf``.
     """
-    from scipy import ndimage
-
     labels = np.asarray(labels)
     if labels.ndim not in (2, 3) or labels.size == 0:
         raise ValueError(f"`labels` must be non-empty label maps of shape (n, h, w) or (h, w), got {labels.shape}.")
