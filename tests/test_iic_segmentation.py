@@ -172,6 +172,13 @@ def test_model_shapes_and_fit_history(trained):
     np.testing.assert_allclose(J.sum((-2, -1)), 1.0, atol=1e-5)
 
 
+def test_finer_features_and_refined_maps(trained):
+    model, x, _ = trained
+    assert model.pixel_features(x).shape == (8, 16, 16, 4)  # relu_0, the last ReLU before the pool, at full size
+    refined = model.assign(x, refine=True)
+    assert refined.shape == (8, 16, 16) and refined.dtype.kind == "i" and set(np.unique(refined)) <= {0, 1}
+
+
 def test_trainer_loss_is_sum_over_subheads(trained):
     model, x, _ = trained
     trainer = model.trainer("main")

@@ -30,6 +30,7 @@ from keras import layers, ops
 from ..validation import as_images, number_at_least, positive_int
 from .loss import EPS, mutual_information
 from .model import BatchStatNormalization, IICClusterer, IICTrainer, check_heads
+from .refine import refine_segmentation
 from .transforms import jitter, sobel
 
 
@@ -417,9 +418,31 @@ class SegmentationClusterer(IICClusterer):
         return self.on_centre_views(lambda views: upsample_maps(net(self.trunk(views)), self.upsample), x,
                                     batch_size)
 
-    def assign(self, x, head="main", subhead=None, batch_size=32):
-        """Cluster map (N, h, w) from one sub-head (default: the lowest-loss one found by ``fit_iic``)."""
-        return super().assign(x, head, subhead, batch_size)
+    def pixel_features(self, x, batch_size=32):
+        """The trunk's finer features (N, h, w, f) at the images' size (bilinear): the last ReLU before the last
+        pooling (for the default blocks, 32 channels at stride 2, a window of some 10 pixels), or the first
+        block's without pooling. What :func:`~unsuplab.iic.refine.refine_segmentation` places borders with."""
+        pools = [i for i, layer in enumerate(self.trunk.layers)
+                 if isinstance(layer, (layers.MaxPooling2D, layers.AveragePooling2D))]
+        relus = [i for i, layer in enumerate(self.trunk.layers) if isinstance(layer, layers.ReLU)]
+        before = [i for i in relus if i < pools[-1]] if pools else relus[:1]
+        finer = keras.Model(self.trunk.input, self.trunk.layers[before[-1]].output)
+
+        def upsampled(views):
+            f = finer(views)
+            return ops.image.resize(f, ops.shape(views)[1:3], interpolation="bilinear")
+
+        return self.on_centre_views(upsampled, x, batch_size)
+
+    def assign(self, x, head="main", subhead=None, batch_size=32, refine=False):
+        """Cluster map (N, h, w) from one sub-head (default: the lowest-loss one found by ``fit_iic``);
+        ``refine=True``: borders placed by per-image self-training on the trunk's finer features
+        (:func:`~unsuplab.iic.refine.refine_segmentation` with its defaults)."""
+        if not refine:
+            return super().assign(x, head, subhead, batch_size)
+        j = self.check_subhead(subhead)
+        probs = self.cluster_probabilities(x, head, batch_size)[:, j]
+        return refine_segmentation(probs, self.pixel_features(x, batch_size))
 
     def joint_matrix(self, x, head="main", subhead=None):
         """The joints ``P_t`` (2T+1, 2T+1, k, k) of one sub-head on one fresh pair of views of ``x``."""
