@@ -177,6 +177,8 @@ def test_finer_features_and_refined_maps(trained):
     assert model.pixel_features(x).shape == (8, 16, 16, 4)  # relu_0, the last ReLU before the pool, at full size
     refined = model.assign(x, refine=True)
     assert refined.shape == (8, 16, 16) and refined.dtype.kind == "i" and set(np.unique(refined)) <= {0, 1}
+    pooled_first = build_iic_segmentation(1, 2, 0, blocks=("M", 4, 8), seed=0)  # no ReLU before the pooling
+    assert pooled_first.pixel_features(x).shape == (8, 16, 16, 4)
 
 
 def test_trainer_loss_is_sum_over_subheads(trained):
