@@ -421,7 +421,8 @@ class SegmentationClusterer(IICClusterer):
     def pixel_features(self, x, batch_size=32):
         """The trunk's finer features (N, h, w, f) at the images' size (bilinear): the last ReLU before the last
         pooling (for the default blocks, 32 channels at stride 2, a window of some 10 pixels), or the first
-        block's when no ReLU comes before a pooling. What :func:`~unsuplab.iic.refine.refine_segmentation` places borders with."""
+        block's when no ReLU comes before a pooling. What :func:`~unsuplab.iic.refine.refine_segmentation` places
+        borders with."""
         pools = [i for i, layer in enumerate(self.trunk.layers)
                  if isinstance(layer, (layers.MaxPooling2D, layers.AveragePooling2D))]
         relus = [i for i, layer in enumerate(self.trunk.layers) if isinstance(layer, layers.ReLU)]
