@@ -19,18 +19,9 @@ from scipy import ndimage
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
 from ..metrics import border_distance
-from ..validation import number_at_least
+from ..validation import as_images, number_at_least
 
 TINY = 1e-6  # probability floor before the log: a class the discriminant never saw is unlikely, not impossible
-
-
-def _maps(a, name):
-    a = np.asarray(a)
-    if a.ndim != 4 or a.size == 0:
-        raise ValueError(f"`{name}` must be a non-empty array of shape (n, h, w, channels), got {a.shape}.")
-    if a.dtype.kind not in "fiu" or not np.all(np.isfinite(a)):
-        raise ValueError(f"`{name}` must hold finite numbers (no NaN or infinity), got dtype {a.dtype}.")
-    return a.astype("float64", copy=False)
 
 
 def refine_segmentation(probs, features, margin=4, confidence=0.9, smooth=2.0):
@@ -40,7 +31,7 @@ def refine_segmentation(probs, features, margin=4, confidence=0.9, smooth=2.0):
     sure pixels hold fewer than two clusters keeps IIC's labels. The defaults were chosen on the labelled
     *training* mosaics of lesson 17 (margin 4, 8, 12; smoothing 1, 2, 4; the confidence made no difference):
     about 1.4 points of pixel accuracy there, and about as much on the held-out mosaics."""
-    probs, features = _maps(probs, "probs"), _maps(features, "features")
+    probs, features = as_images(probs, "probs"), as_images(features, "features", value_range=None)
     if probs.shape[:3] != features.shape[:3]:
         raise ValueError(f"`probs` {probs.shape} and `features` {features.shape} must share (n, h, w): "
                          "upsample the features to the images' size.")
